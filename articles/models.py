@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class CommentPolicy(models.TextChoices):
+    OPEN = "open", "Open: scored, published automatically when safe"
+    PREMODERATE = "premoderate", "Pre-moderate: every comment waits for a moderator"
+    CLOSED = "closed", "Closed: no new comments"
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def live(self) -> ArticleQuerySet:
+        return self.filter(published_at__lte=timezone.now())
+
+    def with_comment_counts(self) -> ArticleQuerySet:
+        return self.annotate(
+            published_comment_count=models.Count(
+                "comments", filter=models.Q(comments__status="published")
+            )
+        )
+
+
+class Article(models.Model):
+    slug = models.SlugField(max_length=200, unique=True)
+    title = models.CharField(max_length=300)
+    photo_credit = models.CharField(max_length=300, blank=True)
+    body = models.TextField(help_text="Plain text; a blank line separates paragraphs.")
+    byline = models.CharField(max_length=200, blank=True)
+    published_at = models.DateTimeField(default=timezone.now, db_index=True)
+    comment_policy = models.CharField(
+        max_length=20, choices=CommentPolicy.choices, default=CommentPolicy.OPEN
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.body.split("\n\n") if p.strip()]
+
+    @property
+    def accepts_comments(self) -> bool:
+        return self.comment_policy != CommentPolicy.CLOSED
+
+    @property
+    def is_premoderated(self) -> bool:
+        return self.comment_policy == CommentPolicy.PREMODERATE

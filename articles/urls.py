@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from articles import views
+
+app_name = "articles"
+
+urlpatterns = [
+    path("", views.article_list, name="index"),
+    path("articles/<slug:slug>/", views.article_detail, name="detail"),
+]

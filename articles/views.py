@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from articles.models import Article
+from comments.views import HtmxHttpRequest, comment_section
+
+
+@require_GET
+def article_list(request: HtmxHttpRequest) -> HttpResponse:
+    articles = Article.objects.live().with_comment_counts()[:50]
+    return render(request, "articles/article_list.html", {"articles": articles})
+
+
+@require_GET
+def article_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article.objects.live(), slug=slug)
+    return render(request, "articles/article_detail.html", comment_section(request, article))

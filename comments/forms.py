@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from comments.models import Comment
+
+
+class CommentForm(forms.Form):
+    """A reader's new comment, validated against the article and the author's recent posts."""
+
+    body = forms.CharField(
+        label="Your comment",
+        strip=True,
+        max_length=settings.COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Add your comment…"}),
+        error_messages={
+            "required": "Write something before posting: the comment is empty.",
+            "max_length": "Comments are limited to %(limit_value)d characters "
+            "(this one has %(show_value)d).",
+        },
+    )
+
+    def __init__(self, *args: Any, article: Any, author: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.article = article
+        self.author = author
+        # Let the browser stop an overlong comment too; the server still checks.
+        self.fields["body"].widget.attrs["maxlength"] = settings.COMMENT_MAX_LENGTH
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.article.accepts_comments:
+            raise forms.ValidationError("Comments are closed on this article.", code="closed")
+        if not self.author.is_active:
+            raise forms.ValidationError("Your account cannot post comments.", code="inactive")
+        window = timedelta(seconds=settings.COMMENT_RATE_WINDOW_SECONDS)
+        # A count, not a lock: two simultaneous posts may both pass, which is fine for a limit
+        # meant to slow floods, not to be exact.
+        recent = Comment.objects.by_author(self.author).posted_since(timezone.now() - window)
+        if recent.count() >= settings.COMMENT_RATE_LIMIT:
+            raise forms.ValidationError(
+                "You are posting too fast: at most %(limit)d comments in %(seconds)d seconds. "
+                "Please wait a moment and try again.",
+                code="rate_limited",
+                params={
+                    "limit": settings.COMMENT_RATE_LIMIT,
+                    "seconds": settings.COMMENT_RATE_WINDOW_SECONDS,
+                },
+            )
+        return cleaned
+
+    @property
+    def is_rate_limited(self) -> bool:
+        return any(e.code == "rate_limited" for e in self.non_field_errors().as_data())

@@ -1,0 +1,233 @@
+"""Writes that span rows or have side effects: posting, scoring, moderating, sweeping.
+
+Every function here is keyword-only and atomic; anything that leaves the database (enqueueing a
+task) happens after the transaction commits, so a worker never sees a comment that is not there.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from comments import classifier, policy
+from comments.models import (
+    ClassifierModel,
+    Comment,
+    CommentStatus,
+    EventAction,
+    ModerationEvent,
+)
+
+if TYPE_CHECKING:
+    from articles.models import Article
+
+logger = logging.getLogger(__name__)
+
+
+class InvalidTransition(Exception):
+    """The comment's current status does not allow the requested change."""
+
+    def __init__(self, comment: Comment, to_status: str) -> None:
+        self.comment = comment
+        self.to_status = to_status
+        super().__init__(
+            f"comment {comment.pk} is {comment.get_status_display().lower()}; "
+            f"it cannot become {CommentStatus(to_status).label.lower()}"
+        )
+
+
+def submit_comment(
+    *, article: Article, author: Any, body: str, parent: Comment | None = None
+) -> Comment:
+    """Save a reader's comment as pending and ask a worker to score it once it is committed."""
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            article=article, author=author, parent=parent, body=body
+        )
+        # Not delay_on_commit: that would raise into the reader's request if the broker is down.
+        # The comment is already saved; a failed enqueue is logged and the sweeper retries it.
+        transaction.on_commit(lambda: enqueue_scoring(comment_id=comment.pk))
+    return comment
+
+
+def enqueue_scoring(*, comment_id: int) -> bool:
+    """Publish a scoring task; on a broker failure log it and return False, never raise."""
+    from comments.tasks import score_comment
+
+    try:
+        # One short try (socket timeouts in settings): a reader must not wait on a dead broker.
+        score_comment.apply_async(args=[comment_id], retry=False)
+    except Exception:
+        logger.warning(
+            "could not enqueue scoring for comment %s; the sweeper will retry it",
+            comment_id,
+            exc_info=True,
+        )
+        return False
+    return True
+
+
+def score_comment(*, comment_id: int) -> Comment | None:
+    """Score a pending comment and apply the policy's decision. Idempotent.
+
+    Returns the decided comment, or None when there was nothing to do (gone, or already decided:
+    a re-delivered task, or a moderator got there first).
+    """
+    comment = Comment.objects.select_related("article").filter(pk=comment_id).first()
+    if comment is None or not comment.is_pending:
+        return None
+
+    # Scoring happens outside any transaction: it is CPU work and must not hold row locks.
+    active = classifier.get_active_model()
+    scores = active.score(comment.body) if active is not None else None
+    thresholds = policy.thresholds_from_settings(settings.MODERATION_THRESHOLDS)
+    decision = policy.decide(
+        scores=scores, thresholds=thresholds, premoderated=comment.article.is_premoderated
+    )
+
+    with transaction.atomic():
+        # Re-read under a row lock: two deliveries of the same task (or a moderator's action)
+        # may race here, and only the first may decide.
+        locked = Comment.objects.select_for_update().get(pk=comment_id)
+        if not locked.is_pending:
+            return None
+        locked.status = decision.status
+        locked.scores = scores or {}
+        locked.risk = max(scores.values()) if scores else None
+        locked.reason_codes = decision.reason_codes
+        locked.model_version_id = active.record_id if active is not None else None
+        locked.decided_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "status",
+                "scores",
+                "risk",
+                "reason_codes",
+                "model_version",
+                "decided_at",
+            ]
+        )
+        ModerationEvent.objects.create(
+            comment=locked,
+            actor=None,
+            action=EventAction.SCORED,
+            from_status=CommentStatus.PENDING,
+            to_status=decision.status,
+            reason_codes=decision.reason_codes,
+            scores=locked.scores,
+            model_version_id=locked.model_version_id,
+        )
+    logger.info(
+        "comment %s %s by model %s: %s",
+        comment_id,
+        decision.status,
+        active.version if active is not None else "none",
+        ",".join(decision.reason_codes),
+    )
+    return locked
+
+
+def approve_comment(
+    *, comment: Comment, moderator: Any, expected_status: str | None = None
+) -> Comment:
+    """Publish a comment on a moderator's word (approve a held one, restore a rejected one)."""
+    return _moderate(
+        comment=comment,
+        moderator=moderator,
+        to_status=CommentStatus.PUBLISHED,
+        action=EventAction.APPROVED,
+        expected_status=expected_status,
+    )
+
+
+def reject_comment(
+    *, comment: Comment, moderator: Any, note: str = "", expected_status: str | None = None
+) -> Comment:
+    """Reject a comment on a moderator's word (a held one, or a published one after the fact)."""
+    return _moderate(
+        comment=comment,
+        moderator=moderator,
+        to_status=CommentStatus.REJECTED,
+        action=EventAction.REJECTED,
+        note=note,
+        expected_status=expected_status,
+    )
+
+
+def _moderate(
+    *,
+    comment: Comment,
+    moderator: Any,
+    to_status: str,
+    action: str,
+    note: str = "",
+    expected_status: str | None = None,
+) -> Comment:
+    with transaction.atomic():
+        # Lock and re-read: another moderator or a worker may have decided since the page loaded.
+        locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        stale = expected_status is not None and locked.status != expected_status
+        if stale or not locked.can_become(to_status):
+            raise InvalidTransition(locked, to_status)
+        from_status = locked.status
+        locked.status = to_status
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decided_at"])
+        ModerationEvent.objects.create(
+            comment=locked,
+            actor=moderator,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            reason_codes=locked.reason_codes,
+            scores=locked.scores,
+            model_version_id=locked.model_version_id,
+            note=note,
+        )
+    logger.info("comment %s %s -> %s by %s", locked.pk, from_status, to_status, moderator)
+    return locked
+
+
+def sweep_pending_comments(*, older_than: timedelta | None = None, limit: int = 500) -> int:
+    """Re-enqueue comments left pending too long; return how many were enqueued.
+
+    A lost task, a dead worker or a broker outage leaves a comment pending; this brings it back.
+    `scoring_requested_at` moves only for comments actually enqueued, so a broker outage leaves
+    them due for the next sweep, and one comment is asked for at most once per `older_than`.
+    """
+    if older_than is None:
+        older_than = timedelta(seconds=settings.SWEEP_PENDING_AFTER_SECONDS)
+    stale_ids = list(
+        Comment.objects.stale_pending(older_than)
+        .order_by("scoring_requested_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+    enqueued: list[int] = []
+    for comment_id in stale_ids:
+        if not enqueue_scoring(comment_id=comment_id):
+            break  # the broker is down: the rest would each wait out the same timeout
+        enqueued.append(comment_id)
+    if enqueued:
+        Comment.objects.filter(pk__in=enqueued).update(scoring_requested_at=timezone.now())
+        logger.info("sweeper re-enqueued %d pending comment(s)", len(enqueued))
+    if len(enqueued) < len(stale_ids):
+        logger.warning(
+            "sweeper left %d pending comment(s) for the next sweep: broker unavailable",
+            len(stale_ids) - len(enqueued),
+        )
+    return len(enqueued)
+
+
+def activate_classifier(*, classifier_model: ClassifierModel) -> ClassifierModel:
+    """Make one model version the active one; workers pick it up on their next comment."""
+    with transaction.atomic():
+        ClassifierModel.objects.active().exclude(pk=classifier_model.pk).update(is_active=False)
+        ClassifierModel.objects.filter(pk=classifier_model.pk).update(is_active=True)
+    classifier_model.is_active = True
+    logger.info("classifier %s is now active", classifier_model)
+    return classifier_model

@@ -1,0 +1,107 @@
+"""Readers' comment views: the comment section, posting, and a comment's own fragment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+from articles.models import Article
+from comments.forms import CommentForm
+from comments.models import Comment, CommentStatus
+from comments.services import submit_comment
+
+# How many of a reader's own undecided comments the article page lists above the others.
+OWN_COMMENTS_SHOWN = 20
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def comment_section(
+    request: HtmxHttpRequest, article: Article, *, form: CommentForm | None = None
+) -> dict[str, Any]:
+    """Build the context of an article's comment section: a constant number of queries."""
+    published = (
+        Comment.objects.published()
+        .for_article(article)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+    page = Paginator(published, settings.COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    own: list[Comment] = []
+    if request.user.is_authenticated:
+        if form is None and article.accepts_comments:
+            form = CommentForm(article=article, author=request.user)
+        own = list(
+            Comment.objects.for_article(article)
+            .by_author(request.user)
+            .exclude(status=CommentStatus.PUBLISHED)
+            .select_related("author")
+            .order_by("-created_at", "-id")[:OWN_COMMENTS_SHOWN]
+        )
+    return {"article": article, "page": page, "own_comments": own, "form": form}
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def post_comment(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article.objects.live(), slug=slug)
+    if not request.user.is_authenticated:
+        to_login = redirect_to_login(f"{article.get_absolute_url()}#comments")
+        if request.htmx:
+            return HttpResponseClientRedirect(to_login.url)
+        return to_login
+
+    form = CommentForm(request.POST, article=article, author=request.user)
+    if not form.is_valid():
+        status = 429 if form.is_rate_limited else 400
+        if request.htmx:
+            # htmx swaps 2xx responses only; the form comes back with its errors in place.
+            return render(
+                request,
+                "articles/article_detail.html#comment-form",
+                {"form": form, "article": article},
+            )
+        context = comment_section(request, article, form=form)
+        return render(request, "articles/article_detail.html", context, status=status)
+
+    comment = submit_comment(article=article, author=request.user, body=form.cleaned_data["body"])
+    if request.htmx:
+        fresh = CommentForm(article=article, author=request.user)
+        return render(
+            request,
+            "articles/article_detail.html#comment-posted",
+            {"form": fresh, "article": article, "comment": comment},
+        )
+    return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def comment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """One comment's fragment: what its pending copy on the author's page polls to update."""
+    comment = get_object_or_404(Comment.objects.select_related("author", "article"), pk=pk)
+    if not _can_see(request, comment):
+        raise Http404("No such comment.")
+    if not request.htmx:
+        return redirect(f"{comment.article.get_absolute_url()}#comment-{comment.pk}")
+    return render(request, "comments/_comment.html", {"comment": comment})
+
+
+def _can_see(request: HttpRequest, comment: Comment) -> bool:
+    if comment.is_published:
+        return True
+    user = request.user
+    return user.is_authenticated and (
+        comment.author_id == user.pk or user.has_perm("comments.moderate_comment")
+    )

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import pytest
+
+from comments.policy import HOLD, PUBLISH, REJECT, Thresholds, decide, describe_reason, score_rows
+
+THRESHOLDS = {
+    "toxicity": Thresholds(publish=0.3, reject=0.9),
+    "spam": Thresholds(publish=0.4, reject=0.95),
+}
+
+
+def test_it_publishes_when_every_label_is_below_its_publish_threshold() -> None:
+    decision = decide(scores={"toxicity": 0.1, "spam": 0.2}, thresholds=THRESHOLDS)
+    assert decision.status == PUBLISH
+    assert decision.reason_codes == ["below_thresholds"]
+
+
+def test_it_rejects_when_any_label_reaches_its_reject_threshold() -> None:
+    decision = decide(scores={"toxicity": 0.1, "spam": 0.95}, thresholds=THRESHOLDS)
+    assert decision.status == REJECT
+    assert decision.reason_codes == ["spam_over_reject"]
+
+
+def test_it_holds_what_lies_between_the_thresholds_with_every_reason() -> None:
+    decision = decide(scores={"toxicity": 0.5, "spam": 0.41}, thresholds=THRESHOLDS)
+    assert decision.status == HOLD
+    assert decision.reason_codes == ["spam_uncertain", "toxicity_uncertain"]
+
+
+def test_it_holds_unscored_comments_for_a_person() -> None:
+    decision = decide(scores=None, thresholds=THRESHOLDS)
+    assert decision == decide(scores=None, thresholds=THRESHOLDS, premoderated=True)
+    assert decision.status == HOLD
+    assert decision.reason_codes == ["unscored"]
+
+
+def test_it_holds_safe_comments_on_a_premoderated_article() -> None:
+    decision = decide(scores={"toxicity": 0.0, "spam": 0.0}, thresholds=THRESHOLDS, premoderated=True)
+    assert decision.status == HOLD
+    assert decision.reason_codes == ["article_premoderated"]
+
+
+def test_it_still_rejects_on_a_premoderated_article() -> None:
+    decision = decide(scores={"toxicity": 0.99, "spam": 0.0}, thresholds=THRESHOLDS, premoderated=True)
+    assert decision.status == REJECT
+
+
+def test_it_refuses_thresholds_out_of_order() -> None:
+    with pytest.raises(ValueError):
+        Thresholds(publish=0.8, reject=0.5)
+
+
+def test_it_says_each_reason_in_words_with_the_numbers() -> None:
+    scores = {"toxicity": 0.5, "spam": 0.97}
+    assert describe_reason("toxicity_uncertain", scores=scores, thresholds=THRESHOLDS) == (
+        "Possibly toxic (50% ≥ publish threshold 30%): too uncertain to publish automatically."
+    )
+    assert describe_reason("spam_over_reject", scores=scores, thresholds=THRESHOLDS) == (
+        "Very likely spam (97% ≥ reject threshold 95%)."
+    )
+    assert "no classifier model is active" in describe_reason("unscored")
+
+
+def test_it_bands_each_score_against_its_thresholds() -> None:
+    rows = score_rows({"toxicity": 0.95, "spam": 0.5}, THRESHOLDS)
+    assert [(r.label, r.band) for r in rows] == [("spam", "uncertain"), ("toxicity", "high")]

@@ -1,0 +1,43 @@
+"""Plain factories for tests: make_* functions with explicit, readable defaults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from articles.models import Article, CommentPolicy
+from comments.models import Comment, CommentStatus
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_user(username: str = "alice", **fields: Any) -> Any:
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
+    return user
+
+
+def make_moderator(username: str = "mona") -> Any:
+    user = make_user(username)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+def make_article(
+    slug: str = "launch-story", *, policy: str = CommentPolicy.OPEN, **fields: Any
+) -> Article:
+    fields.setdefault("title", "Launch story")
+    fields.setdefault("body", "First paragraph.\n\nSecond paragraph.")
+    return Article.objects.create(slug=slug, comment_policy=policy, **fields)
+
+
+def make_comment(
+    *,
+    article: Article,
+    author: Any,
+    body: str = "A considered reply.",
+    status: str = CommentStatus.PENDING,
+    **fields: Any,
+) -> Comment:
+    return Comment.objects.create(article=article, author=author, body=body, status=status, **fields)
