@@ -10,7 +10,7 @@ from comments.views import HtmxHttpRequest, comment_section
 
 @require_GET
 def article_list(request: HtmxHttpRequest) -> HttpResponse:
-    articles = Article.objects.live().with_comment_counts()[:50]
+    articles = Article.objects.live().with_comment_counts().order_by("-published_at", "-id")[:50]
     return render(request, "articles/article_list.html", {"articles": articles})
 
 

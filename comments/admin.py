@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from comments.models import ClassifierModel, Comment, ModerationEvent
 from comments.services import InvalidTransition, approve_comment, reject_comment
 
+
 def _act_on(
     modeladmin: admin.ModelAdmin[Comment],
     request: HttpRequest,
@@ -27,23 +28,40 @@ def _act_on(
             request, f"{skipped} comment(s) skipped: already in that state.", messages.WARNING
         )
 
+
 @admin.action(description="Approve (publish) selected comments", permissions=["moderate"])
-def approve_selected(modeladmin: admin.ModelAdmin[Comment], request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+def approve_selected(
+    modeladmin: admin.ModelAdmin[Comment], request: HttpRequest, queryset: QuerySet[Comment]
+) -> None:
     _act_on(modeladmin, request, queryset, approve_comment, "approved")
 
+
 @admin.action(description="Reject selected comments", permissions=["moderate"])
-def reject_selected(modeladmin: admin.ModelAdmin[Comment], request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+def reject_selected(
+    modeladmin: admin.ModelAdmin[Comment], request: HttpRequest, queryset: QuerySet[Comment]
+) -> None:
     _act_on(modeladmin, request, queryset, reject_comment, "rejected")
+
 
 class ModerationEventInline(admin.TabularInline):
     model = ModerationEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "actor", "action", "from_status", "to_status", "reason_codes", "scores", "model_version"]
+    fields = [
+        "created_at",
+        "actor",
+        "action",
+        "from_status",
+        "to_status",
+        "reason_codes",
+        "scores",
+        "model_version",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Comment | None = None) -> bool:
         return False
+
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
@@ -51,7 +69,15 @@ class CommentAdmin(admin.ModelAdmin):
     list_filter = ["status", "article"]
     search_fields = ["body", "author__username"]
     list_select_related = ["article", "author"]
-    readonly_fields = ["status", "scores", "risk", "reason_codes", "model_version", "decided_at", "scoring_requested_at"]
+    readonly_fields = [
+        "status",
+        "scores",
+        "risk",
+        "reason_codes",
+        "model_version",
+        "decided_at",
+        "scoring_requested_at",
+    ]
     raw_id_fields = ["author", "parent"]
     actions = [approve_selected, reject_selected]
     inlines = [ModerationEventInline]
@@ -61,6 +87,7 @@ class CommentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
         return super().get_queryset(request).defer("model_version__artifact")
+
 
 @admin.register(ModerationEvent)
 class ModerationEventAdmin(admin.ModelAdmin):
@@ -72,18 +99,30 @@ class ModerationEventAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: ModerationEvent | None = None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: ModerationEvent | None = None
+    ) -> bool:
         return False  # the audit trail is append-only
+
 
 @admin.register(ClassifierModel)
 class ClassifierModelAdmin(admin.ModelAdmin):
     list_display = ["version", "created_at", "is_active", "training_seconds", "metrics"]
     exclude = ["artifact"]
-    readonly_fields = ["version", "created_at", "labels", "artifact_sha256", "metrics", "library_versions", "data_reference", "training_seconds", "is_active"]
+    readonly_fields = [
+        "version",
+        "created_at",
+        "labels",
+        "artifact_sha256",
+        "metrics",
+        "library_versions",
+        "data_reference",
+        "training_seconds",
+        "is_active",
+    ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ClassifierModel]:
         return super().get_queryset(request).defer("artifact")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # versions are made by `manage.py train_classifier`
-

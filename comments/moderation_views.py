@@ -65,5 +65,7 @@ def moderate(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse:
     if error:
         messages.warning(request, error)
     else:
-        messages.success(request, f"Comment by {comment.author} {comment.get_status_display().lower()}.")
+        messages.success(
+            request, f"Comment by {comment.author} {comment.get_status_display().lower()}."
+        )
     return redirect("comments:moderation-queue")

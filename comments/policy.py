@@ -52,11 +52,19 @@ def decide(
     if scores is None:
         return Decision(HOLD, ["unscored"])
 
-    rejecting = [f"{label}_over_reject" for label in sorted(scores) if _over(scores, thresholds, label, "reject")]
+    rejecting = [
+        f"{label}_over_reject"
+        for label in sorted(scores)
+        if _over(scores, thresholds, label, "reject")
+    ]
     if rejecting:
         return Decision(REJECT, rejecting)
 
-    uncertain = [f"{label}_uncertain" for label in sorted(scores) if _over(scores, thresholds, label, "publish")]
+    uncertain = [
+        f"{label}_uncertain"
+        for label in sorted(scores)
+        if _over(scores, thresholds, label, "publish")
+    ]
     if premoderated:
         return Decision(HOLD, ["article_premoderated", *uncertain])
     if uncertain:
@@ -105,11 +113,16 @@ def score_rows(scores: Mapping[str, float], thresholds: Mapping[str, Thresholds]
     return rows
 
 
-def describe_reason(code: str, *, scores: Mapping[str, float] | None = None, thresholds: Mapping[str, Thresholds] | None = None) -> str:
+def describe_reason(
+    code: str,
+    *,
+    scores: Mapping[str, float] | None = None,
+    thresholds: Mapping[str, Thresholds] | None = None,
+) -> str:
     """Say a reason code in words for a moderator, with the score and threshold where known."""
     fixed = {
         "unscored": "Not scored: no classifier model is active, so a person must decide.",
-        "article_premoderated": "The article is pre-moderated: every comment waits for a moderator.",
+        "article_premoderated": "Pre-moderated article: every comment waits for a moderator.",
         "below_thresholds": "Every score is below its publish threshold.",
     }
     if code in fixed:
@@ -119,9 +132,17 @@ def describe_reason(code: str, *, scores: Mapping[str, float] | None = None, thr
     score = (scores or {}).get(label)
     limit = (thresholds or {}).get(label)
     if code.endswith("_over_reject"):
-        detail = f" ({score:.0%} ≥ reject threshold {limit.reject:.0%})" if score is not None and limit else ""
+        detail = (
+            f" ({score:.0%} ≥ reject threshold {limit.reject:.0%})"
+            if score is not None and limit
+            else ""
+        )
         return f"Very likely {name}{detail}."
     if code.endswith("_uncertain"):
-        detail = f" ({score:.0%} ≥ publish threshold {limit.publish:.0%})" if score is not None and limit else ""
+        detail = (
+            f" ({score:.0%} ≥ publish threshold {limit.publish:.0%})"
+            if score is not None and limit
+            else ""
+        )
         return f"Possibly {name}{detail}: too uncertain to publish automatically."
     return code.replace("_", " ").capitalize() + "."

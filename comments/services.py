@@ -46,9 +46,7 @@ def submit_comment(
 ) -> Comment:
     """Save a reader's comment as pending and ask a worker to score it once it is committed."""
     with transaction.atomic():
-        comment = Comment.objects.create(
-            article=article, author=author, parent=parent, body=body
-        )
+        comment = Comment.objects.create(article=article, author=author, parent=parent, body=body)
         # Not delay_on_commit: that would raise into the reader's request if the broker is down.
         # The comment is already saved; a failed enqueue is logged and the sweeper retries it.
         transaction.on_commit(lambda: enqueue_scoring(comment_id=comment.pk))

@@ -37,7 +37,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
     status = 400 if form.is_bound else 200
-    return render(request, "registration/signup.html", {"form": form, "next": next_url}, status=status)
+    return render(
+        request, "registration/signup.html", {"form": form, "next": next_url}, status=status
+    )
 
 
 def _check_database() -> str:

@@ -40,4 +40,6 @@ def make_comment(
     status: str = CommentStatus.PENDING,
     **fields: Any,
 ) -> Comment:
-    return Comment.objects.create(article=article, author=author, body=body, status=status, **fields)
+    return Comment.objects.create(
+        article=article, author=author, body=body, status=status, **fields
+    )

@@ -36,13 +36,17 @@ def test_it_holds_unscored_comments_for_a_person() -> None:
 
 
 def test_it_holds_safe_comments_on_a_premoderated_article() -> None:
-    decision = decide(scores={"toxicity": 0.0, "spam": 0.0}, thresholds=THRESHOLDS, premoderated=True)
+    decision = decide(
+        scores={"toxicity": 0.0, "spam": 0.0}, thresholds=THRESHOLDS, premoderated=True
+    )
     assert decision.status == HOLD
     assert decision.reason_codes == ["article_premoderated"]
 
 
 def test_it_still_rejects_on_a_premoderated_article() -> None:
-    decision = decide(scores={"toxicity": 0.99, "spam": 0.0}, thresholds=THRESHOLDS, premoderated=True)
+    decision = decide(
+        scores={"toxicity": 0.99, "spam": 0.0}, thresholds=THRESHOLDS, premoderated=True
+    )
     assert decision.status == REJECT
 
 

@@ -160,7 +160,9 @@ def test_it_shows_the_author_their_comments_state_as_it_changes(client: Client) 
 def test_it_hides_another_readers_undecided_comment(client: Client) -> None:
     comment = make_comment(article=make_article(), author=make_user("rita"))
     client.force_login(make_user("otto"))
-    assert client.get(reverse("comments:detail", kwargs={"pk": comment.pk}), **HX).status_code == 404
+    assert (
+        client.get(reverse("comments:detail", kwargs={"pk": comment.pk}), **HX).status_code == 404
+    )
 
 
 def test_it_sends_a_plain_request_for_a_fragment_to_the_article(client: Client) -> None:

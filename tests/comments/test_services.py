@@ -20,9 +20,7 @@ def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     from comments.tasks import score_comment
 
     sent: list[int] = []
-    monkeypatch.setattr(
-        score_comment, "apply_async", lambda args, **kw: sent.append(args[0])
-    )
+    monkeypatch.setattr(score_comment, "apply_async", lambda args, **kw: sent.append(args[0]))
     return sent
 
 
@@ -86,15 +84,21 @@ def test_it_lets_a_moderator_approve_a_held_comment_with_an_audit_event() -> Non
 
 
 def test_it_refuses_to_approve_a_comment_that_changed_since_the_moderator_saw_it() -> None:
-    comment = make_comment(article=make_article(), author=make_user(), status=CommentStatus.REJECTED)
+    comment = make_comment(
+        article=make_article(), author=make_user(), status=CommentStatus.REJECTED
+    )
     with pytest.raises(services.InvalidTransition):
-        services.approve_comment(comment=comment, moderator=make_moderator(), expected_status="held")
+        services.approve_comment(
+            comment=comment, moderator=make_moderator(), expected_status="held"
+        )
     assert Comment.objects.get(pk=comment.pk).status == CommentStatus.REJECTED
     assert not ModerationEvent.objects.exists()
 
 
 def test_it_refuses_transitions_outside_the_state_machine() -> None:
-    comment = make_comment(article=make_article(), author=make_user(), status=CommentStatus.PUBLISHED)
+    comment = make_comment(
+        article=make_article(), author=make_user(), status=CommentStatus.PUBLISHED
+    )
     with pytest.raises(services.InvalidTransition):
         services.approve_comment(comment=comment, moderator=make_moderator())
 
