@@ -96,8 +96,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)  # so a fresh checkout's first `migrate` can create the file
     # A file (not :memory:) for the test database, so a Celery worker process started by the
-    # integration tests sees the same rows as the test that posted them.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # integration tests sees the same rows as the test that posted them; one per test run.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     # WAL lets the web process read while a worker writes; a busy timeout absorbs short locks.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL;",

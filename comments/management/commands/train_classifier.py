@@ -1,0 +1,124 @@
+"""Train the comment classifier, store it as a new ClassifierModel version and activate it."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.db.models import Max
+
+from comments import classifier
+from comments.models import ClassifierModel
+from comments.services import activate_classifier
+
+
+def positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return number
+
+
+class Command(BaseCommand):
+    help = (
+        "Train TF-IDF + logistic regression for the labels "
+        f"{', '.join(classifier.LABELS)}, store it as a new version and activate it."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--data-dir",
+            type=Path,
+            default=None,
+            help="Directory holding the labelled datasets (default: settings.TRAINING_DATA_DIR).",
+        )
+        parser.add_argument(
+            "--limit",
+            type=positive_int,
+            default=None,
+            help="Use only the first N rows of each dataset (quick runs and tests).",
+        )
+        parser.add_argument(
+            "--no-activate",
+            action="store_true",
+            help="Store the new version without making it the active one.",
+        )
+        parser.add_argument(
+            "--if-none-active",
+            action="store_true",
+            help="Do nothing if a model version is already active.",
+        )
+
+    def handle(
+        self,
+        *args: Any,
+        data_dir: Path | None,
+        limit: int | None,
+        no_activate: bool,
+        if_none_active: bool,
+        **options: Any,
+    ) -> None:
+        if if_none_active:
+            active = ClassifierModel.objects.active().values_list("version", flat=True).first()
+            if active is not None:
+                self.stdout.write(f"Classifier v{active} is already active; nothing to do.")
+                return
+
+        data_dir = Path(data_dir or settings.TRAINING_DATA_DIR)
+        if not data_dir.is_dir():
+            raise CommandError(
+                f"Training data directory {data_dir} does not exist "
+                "(pass --data-dir or set TRAINING_DATA_DIR)."
+            )
+
+        # Training runs outside any transaction: it takes a minute and needs no rows locked.
+        try:
+            trained = classifier.train(data_dir=data_dir, limit=limit, progress=self.progress)
+        except classifier.TrainingDataError as error:
+            raise CommandError(str(error)) from error
+
+        self.progress("Serializing")
+        artifact = classifier.serialize(trained.pipelines)
+        self.progress(f"  artifact is {len(artifact) / 1e6:.1f} MB")
+
+        record = save_version(trained=trained, artifact=artifact, activate=not no_activate)
+        outcome = "and activated it" if record.is_active else "(not activated)"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Saved classifier v{record.version} {outcome}; "
+                f"trained in {trained.training_seconds:.1f} s."
+            )
+        )
+
+    def progress(self, line: str) -> None:
+        self.stdout.write(line)
+        # Flushed per line so progress shows as it happens even when stdout is a pipe or a log.
+        self.stdout.flush()
+
+
+def save_version(
+    *, trained: classifier.TrainedModel, artifact: bytes, activate: bool
+) -> ClassifierModel:
+    """Store a trained model as the next version and, if asked, make it the active one."""
+    with transaction.atomic():
+        # Two trainings finishing together would pick the same number; the unique constraint on
+        # version makes the second fail instead of overwriting the first.
+        latest = ClassifierModel.objects.aggregate(latest=Max("version"))["latest"] or 0
+        record = ClassifierModel.objects.create(
+            version=latest + 1,
+            labels=list(trained.labels),
+            artifact=artifact,
+            artifact_sha256=hashlib.sha256(artifact).hexdigest(),
+            metrics=trained.metrics,
+            library_versions=trained.library_versions,
+            data_reference=trained.data_reference,
+            training_seconds=trained.training_seconds,
+        )
+        if activate:
+            activate_classifier(classifier_model=record)
+    return record
