@@ -44,7 +44,7 @@ run: $(VENV)/.installed
 	@echo "    reader    / reader-dev-pass"
 	@echo "  Stop with Ctrl-C."
 	@echo ""
-	HOST=$(HOST) WEB_PORT=$(PORT) $(BIN)/honcho start --no-prefix -f Procfile 2>&1 || true
+	HOST=$(HOST) WEB_PORT=$(PORT) $(BIN)/honcho start -f Procfile 2>&1 || true
 
 chromium:
 	@bash scripts/ensure_chromium.sh

@@ -47,7 +47,7 @@ class ModerationEventInline(admin.TabularInline):
     model = ModerationEvent
     extra = 0
     can_delete = False
-    fields = [
+    fields = readonly_fields = (
         "created_at",
         "actor",
         "action",
@@ -56,8 +56,7 @@ class ModerationEventInline(admin.TabularInline):
         "reason_codes",
         "scores",
         "model_version",
-    ]
-    readonly_fields = fields
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Comment | None = None) -> bool:
         return False

@@ -59,7 +59,7 @@ def enqueue_scoring(*, comment_id: int) -> bool:
 
     try:
         # One short try (socket timeouts in settings): a reader must not wait on a dead broker.
-        score_comment.apply_async(args=[comment_id], retry=False)
+        score_comment.apply_async(args=(comment_id,), retry=False)
     except Exception:
         logger.warning(
             "could not enqueue scoring for comment %s; the sweeper will retry it",
@@ -227,5 +227,5 @@ def activate_classifier(*, classifier_model: ClassifierModel) -> ClassifierModel
         ClassifierModel.objects.active().exclude(pk=classifier_model.pk).update(is_active=False)
         ClassifierModel.objects.filter(pk=classifier_model.pk).update(is_active=True)
     classifier_model.is_active = True
-    logger.info("classifier %s is now active", classifier_model)
+    logger.info("classifier v%s is now active", classifier_model.version)
     return classifier_model

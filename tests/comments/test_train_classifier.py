@@ -61,7 +61,7 @@ def test_it_trains_stores_and_activates_a_model(training_data_dir: Path) -> None
     assert record.artifact_sha256 == hashlib.sha256(bytes(record.artifact)).hexdigest()
     for label in classifier.LABELS:
         metrics = record.metrics[label]
-        assert set(metrics) == {"roc_auc", "n_train", "n_validation"}
+        assert {"roc_auc", "n_train", "n_validation"} <= set(metrics)
         assert metrics["roc_auc"] > 0.8
     assert record.data_reference["files"]["toxicity"]["rows"] == int(QUICK_ROWS)
     assert record.library_versions["scikit-learn"]

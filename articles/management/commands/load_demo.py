@@ -16,9 +16,10 @@ from articles.demo import LAUNCH_ARTICLE, parse_article_text
 from articles.models import Article
 
 # Development accounts only: the command refuses to create them when DEBUG is off.
-DEMO_ACCOUNTS = [
-    {"username": "moderator", "password": "moderator-dev-pass", "moderator": True},
-    {"username": "reader", "password": "reader-dev-pass", "moderator": False},
+DEMO_ACCOUNTS: list[tuple[str, str, bool]] = [
+    # username, password, is a moderator
+    ("moderator", "moderator-dev-pass", True),
+    ("reader", "reader-dev-pass", False),
 ]
 
 
@@ -48,7 +49,9 @@ class Command(BaseCommand):
                     "body": parsed.body,
                 },
             )
-            accounts = [] if no_accounts else [_ensure_account(**a) for a in DEMO_ACCOUNTS]
+            accounts = (
+                [] if no_accounts else [_ensure_account(*account) for account in DEMO_ACCOUNTS]
+            )
         verb = "Loaded" if created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} article: {story.title}"))
         self.stdout.write(f"  {story.get_absolute_url()} ({len(parsed.paragraphs)} paragraphs)")
@@ -56,7 +59,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  demo {role}: {username} / {password}")
 
 
-def _ensure_account(*, username: str, password: str, moderator: bool) -> tuple[str, str, str]:
+def _ensure_account(username: str, password: str, moderator: bool) -> tuple[str, str, str]:
     user, created = get_user_model().objects.get_or_create(username=username)
     if created:
         user.set_password(password)
