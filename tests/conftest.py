@@ -4,10 +4,6 @@ import os
 
 import pytest
 
-# Tests publish to their own Redis database, so a developer's `make run` worker (database 0)
-# never takes a test's task. Set before Django's settings are first read.
-os.environ.setdefault("REDIS_URL", os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
-
 
 def require_service(name: str, available: bool, how: str = "") -> None:
     """Fail under CI=true when a real service is missing; elsewhere skip with the reason."""

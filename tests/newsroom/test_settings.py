@@ -38,3 +38,11 @@ def test_it_refuses_to_start_in_production_without_a_secret_key() -> None:
     result = run_manage("check", DJANGO_DEBUG="0")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_it_points_tests_at_their_own_redis_database(settings: object) -> None:
+    from newsroom.celery import app
+
+    expected = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    assert settings.REDIS_URL == expected  # type: ignore[attr-defined]
+    assert app.conf.broker_url == expected

@@ -1,0 +1,129 @@
+"""A reader posts a comment in Chromium; the worker holds it; a moderator publishes it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from io import StringIO
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from articles.models import Article, CommentPolicy
+from comments.models import Comment, CommentStatus, EventAction
+from tests.workers import CeleryWorker
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+# Scoring goes web -> Redis -> worker -> database -> the next 2-second poll of the fragment.
+DECIDED_WITHIN_MS = 30_000
+HELD = "Held for review: a moderator will decide"
+BODY = "The evacuation timeline in the fourth paragraph deserves a follow-up story."
+
+# Records each state the author's own comment shows, so the test can tell that the page went
+# from "Awaiting moderation" to the decision by itself, whatever the timing of the polls.
+RECORD_STATES = """() => {
+  window.__states = [];
+  const own = document.querySelector("#own-comments");
+  new MutationObserver(() => {
+    const text = own.querySelector(".state")?.textContent.trim();
+    if (text && window.__states.at(-1) !== text) window.__states.push(text);
+  }).observe(own, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+@pytest.fixture
+def launch_article(transactional_db: None) -> Article:
+    """The launch article and the demo accounts, with every comment held for a moderator."""
+    # load_demo refuses to create accounts with known passwords when DEBUG is off, as in tests.
+    with override_settings(DEBUG=True):
+        call_command("load_demo", stdout=StringIO())
+    article = Article.objects.get()
+    # Pre-moderation makes the worker's decision certain (held) whatever the model scores.
+    article.comment_policy = CommentPolicy.PREMODERATE
+    article.save(update_fields=["comment_policy"])
+    return article
+
+
+@pytest.fixture
+def new_page(chromium: Browser) -> Iterator[Callable[[], Page]]:
+    """Open pages, each in its own browser context (its own cookies: its own signed-in user)."""
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
+    def open_page() -> Page:
+        context = chromium.new_context()
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert errors == [], "JavaScript errors on the page"
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str, next_path: str) -> None:
+    page.goto(f"{base_url}{reverse('login')}?next={quote(next_path)}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base_url}{next_path}")
+
+
+def test_it_holds_a_readers_comment_live_and_publishes_it_when_a_moderator_approves(
+    live_server: Any,
+    new_page: Callable[[], Page],
+    launch_article: Article,
+    celery_worker: CeleryWorker,
+    active_classifier: Any,
+) -> None:
+    article_path = launch_article.get_absolute_url()
+
+    reader = new_page()
+    sign_in(reader, live_server.url, "reader", "reader-dev-pass", article_path)
+    reader.evaluate("window.__marker = 1")  # gone if the page reloads or navigates
+    reader.evaluate(RECORD_STATES)
+    reader.get_by_role("textbox", name="Your comment").fill(BODY)
+    reader.get_by_role("button", name="Post comment").click()
+
+    own = reader.locator("#own-comments article.comment").filter(has_text=BODY)
+    expect(own).to_have_count(1)
+    comment_id = int((own.get_attribute("id") or "").removeprefix("comment-"))
+    expect(own.get_by_role("status")).to_have_text(HELD, timeout=DECIDED_WITHIN_MS)
+    assert reader.evaluate("window.__marker") == 1
+    assert reader.evaluate("window.__states") == ["Awaiting moderation", HELD]
+    held = Comment.objects.get(pk=comment_id)
+    assert (held.status, held.reason_codes[0]) == (CommentStatus.HELD, "article_premoderated")
+    expect(reader.get_by_role("textbox", name="Your comment")).to_have_value("")  # a fresh form
+
+    moderator = new_page()
+    sign_in(moderator, live_server.url, "moderator", "moderator-dev-pass", "/moderation/")
+    card = moderator.locator(f"#queue-comment-{comment_id}")
+    expect(card).to_contain_text(BODY)
+    moderator.evaluate("window.__marker = 1")
+    card.get_by_role("button", name="Approve").click()
+    expect(card.get_by_role("status")).to_have_text("Published")
+    assert moderator.evaluate("window.__marker") == 1  # htmx swapped the card in place
+
+    visitor = new_page()
+    visitor.goto(f"{live_server.url}{article_path}")
+    expect(visitor.locator("ol.comment-list")).to_contain_text(BODY)
+    expect(visitor.locator("#comment-form")).to_have_count(0)  # not signed in
+
+    published = Comment.objects.get(pk=comment_id)
+    assert published.status == CommentStatus.PUBLISHED
+    events = published.events.select_related("actor")
+    assert [(e.action, e.to_status, e.actor and e.actor.username) for e in events] == [
+        (EventAction.SCORED, CommentStatus.HELD, None),
+        (EventAction.APPROVED, CommentStatus.PUBLISHED, "moderator"),
+    ]

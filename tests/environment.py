@@ -1,0 +1,11 @@
+"""Loaded with `-p` before pytest-django reads the settings: point every test at Redis db 15.
+
+A developer's `make run` worker consumes from database 0; a test's task published there could be
+taken by it. `make` exports REDIS_URL to everything it runs, so this overrides, not defaults.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
