@@ -113,6 +113,13 @@ def score_rows(scores: Mapping[str, float], thresholds: Mapping[str, Thresholds]
     return rows
 
 
+# Reason codes about one label: "<label><suffix>", with the threshold they crossed.
+_LABEL_REASONS = {
+    "_over_reject": ("reject", "Very likely {name}{detail}."),
+    "_uncertain": ("publish", "Possibly {name}{detail}: too uncertain to publish automatically."),
+}
+
+
 def describe_reason(
     code: str,
     *,
@@ -127,22 +134,15 @@ def describe_reason(
     }
     if code in fixed:
         return fixed[code]
-    label = code.removesuffix("_over_reject").removesuffix("_uncertain")
-    name = LABEL_NAMES.get(label, label)
-    score = (scores or {}).get(label)
-    limit = (thresholds or {}).get(label)
-    if code.endswith("_over_reject"):
-        detail = (
-            f" ({score:.0%} ≥ reject threshold {limit.reject:.0%})"
-            if score is not None and limit
-            else ""
-        )
-        return f"Very likely {name}{detail}."
-    if code.endswith("_uncertain"):
-        detail = (
-            f" ({score:.0%} ≥ publish threshold {limit.publish:.0%})"
-            if score is not None and limit
-            else ""
-        )
-        return f"Possibly {name}{detail}: too uncertain to publish automatically."
+    for suffix, (which, sentence) in _LABEL_REASONS.items():
+        if code.endswith(suffix):
+            label = code.removesuffix(suffix)
+            score = (scores or {}).get(label)
+            limit = (thresholds or {}).get(label)
+            detail = (
+                f" ({score:.0%} ≥ {which} threshold {getattr(limit, which):.0%})"
+                if score is not None and limit is not None
+                else ""
+            )
+            return sentence.format(name=LABEL_NAMES.get(label, label), detail=detail)
     return code.replace("_", " ").capitalize() + "."

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import skops.io as sio
-from django.conf import settings
 from pytest_django import DjangoAssertNumQueries
 from sklearn.ensemble import RandomForestClassifier
 
@@ -15,7 +14,6 @@ from comments import classifier
 from comments.classifier import ActiveModel, ArtifactError, UntrustedArtifact
 from comments.models import ClassifierModel
 from comments.services import activate_classifier
-from tests.conftest import require_service
 
 HOSTILE = "you are a stupid idiot"
 NEUTRAL = "thanks for the thoughtful article"
@@ -25,14 +23,6 @@ TRAINING_ROWS = 3000  # per dataset: all of the ~1.5k spam rows, a slice of the 
 
 class Smuggled:
     """A type no artifact may hold."""
-
-
-@pytest.fixture(scope="session")
-def training_data_dir() -> Path:
-    data_dir = Path(settings.TRAINING_DATA_DIR)
-    present = all((data_dir / source.path).is_file() for source in classifier.SOURCES)
-    require_service("training data", present, f"expected the datasets under {data_dir}")
-    return data_dir
 
 
 @pytest.fixture(scope="session")

@@ -6,23 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from comments import classifier
 from comments.models import ClassifierModel
 from comments.services import activate_classifier
-from tests.conftest import require_service
 
 QUICK_ROWS = "2000"  # per dataset: seconds, and both classes on both sides of the split
-
-
-@pytest.fixture(scope="session")
-def training_data_dir() -> Path:
-    data_dir = Path(settings.TRAINING_DATA_DIR)
-    present = all((data_dir / source.path).is_file() for source in classifier.SOURCES)
-    require_service("training data", present, f"expected the datasets under {data_dir}")
-    return data_dir
 
 
 @pytest.fixture(autouse=True)
