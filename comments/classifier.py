@@ -513,6 +513,9 @@ def model_from_record(record: ClassifierModel) -> ActiveModel:
     return ActiveModel(record_id=record.pk, version=record.version, pipelines=pipelines)
 
 
+ModelKey = tuple[int, str]  # (ClassifierModel pk, artifact sha256)
+
+
 class _ModelCache:
     """The one model a process scores with, swapped when another version becomes active."""
 
@@ -521,16 +524,18 @@ class _ModelCache:
         # rather than each loading the same artifact.
         self._lock = threading.Lock()
         self.loaded: ActiveModel | None = None
-        # The active row whose artifact failed to load. Artifacts are immutable, so retrying it
-        # on every comment would only repeat the failure (and the log line); a new activation
-        # (another pk) is tried afresh.
-        self.failed_record_id: int | None = None
+        # A version is known by its pk and its artifact's digest together: a database may hand
+        # a deleted row's pk to a new one (SQLite does), and a worker must not mistake the two.
+        self.loaded_key: ModelKey | None = None
+        # The active version whose artifact failed to load. Artifacts are immutable, so retrying
+        # it on every comment would only repeat the failure (and the log line); a new activation
+        # is tried afresh.
+        self.failed_key: ModelKey | None = None
 
-    def get(self, record_id: int) -> ActiveModel | None:
+    def get(self, key: ModelKey) -> ActiveModel | None:
+        record_id = key[0]
         with self._lock:
-            if self.loaded is not None and self.loaded.record_id == record_id:
-                return self.loaded
-            if self.failed_record_id == record_id:
+            if key in (self.loaded_key, self.failed_key):
                 return self.loaded
             # Fetching the row is outside the try: a database error is transient and must not
             # mark this version as failed; let it fail the task, which will be retried.
@@ -540,7 +545,7 @@ class _ModelCache:
             try:
                 model = model_from_record(record)
             except Exception:
-                self.failed_record_id = record_id
+                self.failed_key = key
                 logger.exception(
                     "could not load classifier v%s (id %s); still serving %s",
                     record.version,
@@ -548,13 +553,13 @@ class _ModelCache:
                     f"v{self.loaded.version}" if self.loaded is not None else "no model",
                 )
                 return self.loaded
-            self.loaded, self.failed_record_id = model, None
+            self.loaded, self.loaded_key, self.failed_key = model, key, None
             logger.info("loaded classifier v%s (id %s)", model.version, model.record_id)
             return model
 
     def clear(self) -> None:
         with self._lock:
-            self.loaded, self.failed_record_id = None, None
+            self.loaded, self.loaded_key, self.failed_key = None, None, None
 
 
 _cache = _ModelCache()
@@ -567,7 +572,7 @@ def get_active_model() -> ActiveModel | None:
     without a worker restart. If its artifact fails to load, the error is logged once and the
     previously loaded model keeps serving.
     """
-    active = ClassifierModel.objects.active().values_list("pk", flat=True).first()
+    active = ClassifierModel.objects.active().values_list("pk", "artifact_sha256").first()
     if active is None:
         return None
     return _cache.get(active)

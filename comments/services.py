@@ -6,12 +6,14 @@ task) happens after the transaction commits, so a worker never sees a comment th
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from comments import classifier, policy
@@ -25,6 +27,7 @@ from comments.models import (
 
 if TYPE_CHECKING:
     from articles.models import Article
+    from comments.classifier import TrainedModel
 
 logger = logging.getLogger(__name__)
 
@@ -229,3 +232,26 @@ def activate_classifier(*, classifier_model: ClassifierModel) -> ClassifierModel
     classifier_model.is_active = True
     logger.info("classifier v%s is now active", classifier_model.version)
     return classifier_model
+
+
+def save_classifier_version(
+    *, trained: TrainedModel, artifact: bytes, activate: bool
+) -> ClassifierModel:
+    """Store a trained model as the next version and, if asked, make it the active one."""
+    with transaction.atomic():
+        # Two trainings finishing together would pick the same number; the unique constraint on
+        # version makes the second fail instead of overwriting the first.
+        latest = ClassifierModel.objects.aggregate(latest=Max("version"))["latest"] or 0
+        record = ClassifierModel.objects.create(
+            version=latest + 1,
+            labels=list(trained.labels),
+            artifact=artifact,
+            artifact_sha256=hashlib.sha256(artifact).hexdigest(),
+            metrics=trained.metrics,
+            library_versions=trained.library_versions,
+            data_reference=trained.data_reference,
+            training_seconds=trained.training_seconds,
+        )
+        if activate:
+            activate_classifier(classifier_model=record)
+    return record

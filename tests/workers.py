@@ -303,10 +303,10 @@ def trained_classifier() -> tuple[Any, bytes]:
 @pytest.fixture
 def active_classifier(trained_classifier: tuple[Any, bytes], transactional_db: None) -> Any:
     """Store the session's model as the active version (each transactional test starts empty)."""
-    from comments.management.commands.train_classifier import save_version
+    from comments.services import save_classifier_version
 
     trained, artifact = trained_classifier
-    return save_version(trained=trained, artifact=artifact, activate=True)
+    return save_classifier_version(trained=trained, artifact=artifact, activate=True)
 
 
 def run_with_deadline(function: Callable[[], Any], *, timeout: float, what: str) -> Any:

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from comments import classifier, policy
 from comments.models import Comment, CommentStatus, EventAction, ModerationEvent
+from comments.services import save_classifier_version
 from comments.tasks import score_comment
 from tests.factories import make_article, make_comment, make_user
 from tests.workers import CeleryWorker
@@ -71,3 +72,24 @@ def test_it_leaves_one_decision_when_the_task_is_delivered_twice(
     comment.refresh_from_db()
     assert comment.status != CommentStatus.PENDING
     assert ModerationEvent.objects.filter(comment=comment).count() == 1
+
+
+def test_it_follows_a_newly_activated_model_without_a_restart(
+    celery_worker: CeleryWorker, trained_classifier: Any, active_classifier: Any
+) -> None:
+    article, author = make_article(), make_user("rita")
+    first = make_comment(article=article, author=author, body="First comment.")
+    since = celery_worker.mark()
+    celery_worker.wait_for_task(score_comment.delay(first.pk).id, since=since)
+    first.refresh_from_db()
+    assert first.model_version_id == active_classifier.pk
+
+    trained, artifact = trained_classifier
+    newer = save_classifier_version(trained=trained, artifact=artifact, activate=True)
+    second = make_comment(article=article, author=author, body="Second comment.")
+    since = celery_worker.mark()
+    celery_worker.wait_for_task(score_comment.delay(second.pk).id, since=since)
+    second.refresh_from_db()
+    assert newer.version == active_classifier.version + 1
+    assert second.model_version_id == newer.pk
+    assert f"loaded classifier v{newer.version}" in celery_worker.log(since)

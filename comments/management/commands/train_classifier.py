@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
-from django.db.models import Max
 
 from comments import classifier
 from comments.models import ClassifierModel
-from comments.services import activate_classifier
+from comments.services import save_classifier_version
 
 
 def positive_int(value: str) -> int:
@@ -86,7 +83,9 @@ class Command(BaseCommand):
         artifact = classifier.serialize(trained.pipelines)
         self.progress(f"  artifact is {len(artifact) / 1e6:.1f} MB")
 
-        record = save_version(trained=trained, artifact=artifact, activate=not no_activate)
+        record = save_classifier_version(
+            trained=trained, artifact=artifact, activate=not no_activate
+        )
         outcome = "and activated it" if record.is_active else "(not activated)"
         self.stdout.write(
             self.style.SUCCESS(
@@ -99,26 +98,3 @@ class Command(BaseCommand):
         self.stdout.write(line)
         # Flushed per line so progress shows as it happens even when stdout is a pipe or a log.
         self.stdout.flush()
-
-
-def save_version(
-    *, trained: classifier.TrainedModel, artifact: bytes, activate: bool
-) -> ClassifierModel:
-    """Store a trained model as the next version and, if asked, make it the active one."""
-    with transaction.atomic():
-        # Two trainings finishing together would pick the same number; the unique constraint on
-        # version makes the second fail instead of overwriting the first.
-        latest = ClassifierModel.objects.aggregate(latest=Max("version"))["latest"] or 0
-        record = ClassifierModel.objects.create(
-            version=latest + 1,
-            labels=list(trained.labels),
-            artifact=artifact,
-            artifact_sha256=hashlib.sha256(artifact).hexdigest(),
-            metrics=trained.metrics,
-            library_versions=trained.library_versions,
-            data_reference=trained.data_reference,
-            training_seconds=trained.training_seconds,
-        )
-        if activate:
-            activate_classifier(classifier_model=record)
-    return record
