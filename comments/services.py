@@ -63,11 +63,13 @@ def enqueue_scoring(*, comment_id: int) -> bool:
     try:
         # One short try (socket timeouts in settings): a reader must not wait on a dead broker.
         score_comment.apply_async(args=(comment_id,), retry=False)
-    except Exception:
+    except Exception as exc:
+        # One line, not a traceback: during an outage this repeats for every comment posted.
         logger.warning(
-            "could not enqueue scoring for comment %s; the sweeper will retry it",
+            "could not enqueue scoring for comment %s (%s: %s); the sweeper will retry it",
             comment_id,
-            exc_info=True,
+            type(exc).__name__,
+            exc,
         )
         return False
     return True
