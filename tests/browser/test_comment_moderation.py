@@ -127,3 +127,36 @@ def test_it_holds_a_readers_comment_live_and_publishes_it_when_a_moderator_appro
         (EventAction.SCORED, CommentStatus.HELD, None),
         (EventAction.APPROVED, CommentStatus.PUBLISHED, "moderator"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("break_request", "message"),
+    [
+        # The CSRF cookie gone (as after a browser clears cookies): Django answers 403.
+        (lambda page: page.context.clear_cookies(name="csrftoken"), "session has expired"),
+        # The network drops the request: htmx gets no response at all.
+        (
+            lambda page: page.route("**/comments/", lambda route: route.abort()),
+            "server could not be reached",
+        ),
+    ],
+    ids=["forbidden", "network-down"],
+)
+def test_it_tells_the_reader_when_posting_fails_and_keeps_their_text(
+    live_server: Any,
+    new_page: Callable[[], Page],
+    launch_article: Article,
+    break_request: Callable[[Page], None],
+    message: str,
+) -> None:
+    article_path = launch_article.get_absolute_url()
+    reader = new_page()
+    sign_in(reader, live_server.url, "reader", "reader-dev-pass", article_path)
+    break_request(reader)
+    textbox = reader.get_by_role("textbox", name="Your comment")
+    textbox.fill(BODY)
+    reader.get_by_role("button", name="Post comment").click()
+
+    expect(reader.locator("#comment-form").get_by_role("alert")).to_contain_text(message)
+    expect(textbox).to_have_value(BODY)
+    assert not Comment.objects.exists()
