@@ -132,10 +132,6 @@ class Comment(models.Model):
         return self.status == CommentStatus.PUBLISHED
 
     @property
-    def is_unscored(self) -> bool:
-        return not self.scores
-
-    @property
     def reasons(self) -> list[str]:
         """The reasons for the latest automatic decision, in words for a moderator."""
         thresholds = policy.thresholds_from_settings(settings.MODERATION_THRESHOLDS)
@@ -158,14 +154,6 @@ class EventAction(models.TextChoices):
     SCORED = "scored", "Scored by the model"
     APPROVED = "approved", "Approved by a moderator"
     REJECTED = "rejected", "Rejected by a moderator"
-
-
-class ModerationEventQuerySet(models.QuerySet["ModerationEvent"]):
-    def by_moderators(self) -> ModerationEventQuerySet:
-        return self.filter(actor__isnull=False)
-
-    def by_system(self) -> ModerationEventQuerySet:
-        return self.filter(actor__isnull=True)
 
 
 class ModerationEvent(models.Model):
@@ -197,8 +185,6 @@ class ModerationEvent(models.Model):
     )
     note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    objects = ModerationEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -243,7 +229,3 @@ class ClassifierModel(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version}" + (" (active)" if self.is_active else "")
-
-    @property
-    def size_bytes(self) -> int:
-        return len(self.artifact)
