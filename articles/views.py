@@ -5,7 +5,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from articles.models import Article
-from comments.views import HtmxHttpRequest, comment_section
+from comments.views import comment_section
+from newsroom.http import HtmxHttpRequest
 
 
 @require_GET

@@ -16,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from comments.models import ClassifierModel, Comment
 from comments.services import InvalidTransition, approve_comment, reject_comment
-from comments.views import HtmxHttpRequest
+from newsroom.http import HtmxHttpRequest
 
 moderator_required = permission_required("comments.moderate_comment", raise_exception=True)
 
