@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -12,13 +14,13 @@ def _act_on(
     modeladmin: admin.ModelAdmin[Comment],
     request: HttpRequest,
     queryset: QuerySet[Comment],
-    action: object,
+    action: Callable[..., Comment],
     verb: str,
 ) -> None:
     done = skipped = 0
     for comment in queryset:
         try:
-            action(comment=comment, moderator=request.user)  # type: ignore[operator]
+            action(comment=comment, moderator=request.user)
             done += 1
         except InvalidTransition:
             skipped += 1

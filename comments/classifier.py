@@ -334,9 +334,10 @@ def train(
             f"  fitted in {time.perf_counter() - fit_started:.1f} s; validation ROC-AUC "
             f"{metrics[label]['roc_auc']:.4f} on {metrics[label]['n_validation']:,} rows"
         )
-        if "roc_auc_with_borrowed_negatives" in metrics[label]:
+        borrowed_from = examples.source.negatives_from
+        if borrowed_from is not None:
             progress(
-                f"  with {examples.source.negatives_from.path} negatives too: ROC-AUC "  # type: ignore[union-attr]
+                f"  with {borrowed_from.path} negatives too: ROC-AUC "
                 f"{metrics[label]['roc_auc_with_borrowed_negatives']:.4f}; 90% of that "
                 f"discussion scores below {metrics[label]['borrowed_negatives_p90_score']:.2f}"
             )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,13 +30,15 @@ ACTIONS = {"approve": approve_comment, "reject": reject_comment}
 def moderation_queue(request: HtmxHttpRequest) -> HttpResponse:
     held = Comment.objects.held().riskiest_first().for_moderation()
     page = Paginator(held, 50).get_page(request.GET.get("page"))
-    pending = Comment.objects.pending()
-    stale_after = timedelta(seconds=settings.SWEEP_PENDING_AFTER_SECONDS)
+    stale_before = timezone.now() - timedelta(seconds=settings.SWEEP_PENDING_AFTER_SECONDS)
+    pending = Comment.objects.pending().aggregate(
+        total=Count("id"), stale=Count("id", filter=Q(created_at__lt=stale_before))
+    )
     context = {
         "page": page,
         "active_model": ClassifierModel.objects.active().defer("artifact").first(),
-        "pending_count": pending.count(),
-        "stale_pending_count": pending.filter(created_at__lt=timezone.now() - stale_after).count(),
+        "pending_count": pending["total"],
+        "stale_pending_count": pending["stale"],
     }
     return render(request, "comments/moderation_queue.html", context)
 

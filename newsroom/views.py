@@ -81,10 +81,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
             if active
             else "none active: new comments are held unscored"
         )
-        oldest = Comment.objects.pending().aggregate(oldest=Min("created_at"))["oldest"]
-        body["pending_comments"] = Comment.objects.pending().count()
+        pending = Comment.objects.pending().aggregate(n=Count("id"), oldest=Min("created_at"))
+        body["pending_comments"] = pending["n"]
         body["oldest_pending_seconds"] = (
-            round((timezone.now() - oldest).total_seconds(), 1) if oldest else 0
+            round((timezone.now() - pending["oldest"]).total_seconds(), 1)
+            if pending["oldest"]
+            else 0
         )
     healthy = database == "ok" and broker == "ok"
     body["status"] = "ok" if healthy else "unavailable"

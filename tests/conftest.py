@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from pytest_django import Settings
 
 
 def require_service(name: str, available: bool, how: str = "") -> None:
@@ -16,6 +17,6 @@ def require_service(name: str, available: bool, how: str = "") -> None:
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings: pytest.FixtureRequest) -> None:
+def fast_password_hashing(settings: Settings) -> None:
     # PBKDF2's deliberate slowness is for production logins, not for creating test users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

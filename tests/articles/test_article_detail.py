@@ -73,7 +73,7 @@ def test_it_paginates_comments_fifty_a_page(client: Client) -> None:
 
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_it_does_not_grow_its_queries_with_the_number_of_comments(
-    client: Client, django_assert_num_queries: object, signed_in: bool
+    client: Client, signed_in: bool
 ) -> None:
     article = make_article()
     reader = make_user("rita")

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from pytest_django import Settings
 
 from articles.models import Article
 
@@ -12,9 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def development_mode(settings: object) -> None:
+def development_mode(settings: Settings) -> None:
     # pytest-django runs tests with DEBUG off; demo accounts are for development runs.
-    settings.DEBUG = True  # type: ignore[attr-defined]
+    settings.DEBUG = True
 
 
 def run(*args: str) -> str:
@@ -59,8 +60,8 @@ def test_it_can_run_twice() -> None:
     assert get_user_model().objects.count() == 2
 
 
-def test_it_refuses_demo_accounts_when_debug_is_off(settings: object) -> None:
-    settings.DEBUG = False  # type: ignore[attr-defined]
+def test_it_refuses_demo_accounts_when_debug_is_off(settings: Settings) -> None:
+    settings.DEBUG = False
     with pytest.raises(CommandError, match="known passwords"):
         run()
     run("--no-accounts")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
 
 from comments.models import ClassifierModel
 from tests.factories import make_article, make_comment, make_moderator, make_user
@@ -66,12 +67,12 @@ def test_it_names_the_active_model(moderator_client: Client) -> None:
 
 
 def test_it_keeps_a_constant_number_of_queries(
-    moderator_client: Client, django_assert_max_num_queries: object
+    moderator_client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     article = make_article()
     for i in range(30):
         make_comment(article=article, author=make_user(f"user{i}"), status="held", risk=i / 30)
-    with django_assert_max_num_queries(10):  # type: ignore[operator]
+    with django_assert_max_num_queries(10):
         moderator_client.get(QUEUE)
 
 

@@ -4,6 +4,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.test import Client
+from pytest_django import Settings
 
 from comments.models import ClassifierModel
 from tests.conftest import require_service
@@ -37,8 +38,8 @@ def test_it_says_when_no_model_is_active(client: Client) -> None:
     assert "none active" in client.get("/healthz").json()["model"]
 
 
-def test_it_answers_503_when_the_broker_is_down(client: Client, settings: object) -> None:
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # type: ignore[attr-defined]
+def test_it_answers_503_when_the_broker_is_down(client: Client, settings: Settings) -> None:
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"].startswith("error")

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pytest_django import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -40,9 +42,9 @@ def test_it_refuses_to_start_in_production_without_a_secret_key() -> None:
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
-def test_it_points_tests_at_their_own_redis_database(settings: object) -> None:
+def test_it_points_tests_at_their_own_redis_database(settings: Settings) -> None:
     from newsroom.celery import app
 
     expected = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    assert settings.REDIS_URL == expected  # type: ignore[attr-defined]
+    assert settings.REDIS_URL == expected
     assert app.conf.broker_url == expected
