@@ -92,6 +92,9 @@ class Comment(models.Model):
     scores = models.JSONField(default=dict, blank=True)
     risk = models.FloatField(null=True, blank=True)
     reason_codes = models.JSONField(default=list, blank=True)
+    # {label: [{"start": int, "end": int, "weight": float}, ...]}: the spans of `body` that pushed
+    # each label's score up most, strongest first; the queue highlights them.
+    explanations = models.JSONField(default=dict, blank=True)
     model_version = models.ForeignKey(
         "comments.ClassifierModel",
         null=True,
@@ -151,9 +154,36 @@ class Comment(models.Model):
 
 
 class EventAction(models.TextChoices):
+    # On a comment.
     SCORED = "scored", "Scored by the model"
     APPROVED = "approved", "Approved by a moderator"
     REJECTED = "rejected", "Rejected by a moderator"
+    RESTORED = "restored", "Restored by a moderator"
+    UNDONE = "undone", "Undone by a moderator"
+    HIDDEN = "hidden", "Hidden by readers' reports"
+    # On an author (`subject`).
+    AUTHOR_SUSPENDED = "author_suspended", "Author suspended"
+    AUTHOR_BANNED = "author_banned", "Author banned"
+    AUTHOR_REINSTATED = "author_reinstated", "Author reinstated"
+    AUTHOR_PREMODERATED = "author_premoderated", "Author set to always pre-moderate"
+    AUTHOR_NOTE = "author_note", "Note on an author"
+    # On the workspace's rules and the classifier.
+    RULE_CHANGED = "rule_changed", "Moderation rule changed"
+    CLASSIFIER_ACTIVATED = "classifier_activated", "Classifier version activated"
+
+
+class RejectReason(models.TextChoices):
+    """Why a moderator rejected a comment; `label_for_training` maps it to a classifier label."""
+
+    ABUSIVE = "abusive", "Abusive or toxic"
+    SPAM = "spam", "Spam or advertising"
+    OFF_TOPIC = "off_topic", "Off-topic"
+    PERSONAL_INFO = "personal_info", "Personal information"
+    OTHER = "other", "Other"
+
+    @property
+    def label_for_training(self) -> str | None:
+        return {"abusive": "toxicity", "spam": "spam"}.get(self.value)
 
 
 class ModerationEvent(models.Model):
@@ -163,7 +193,18 @@ class ModerationEvent(models.Model):
     approvals and rejections are the training labels for the next model.
     """
 
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="events")
+    # NULL for events about an author, a rule or the classifier rather than one comment.
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    # The author an action was about (a suspension, a ban, a note).
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="moderation_events_about",
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -171,9 +212,10 @@ class ModerationEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="moderation_events",
     )
-    action = models.CharField(max_length=20, choices=EventAction.choices)
-    from_status = models.CharField(max_length=20, choices=CommentStatus.choices)
-    to_status = models.CharField(max_length=20, choices=CommentStatus.choices)
+    action = models.CharField(max_length=30, choices=EventAction.choices)
+    from_status = models.CharField(max_length=20, choices=CommentStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=CommentStatus.choices, blank=True)
+    reject_reason = models.CharField(max_length=20, choices=RejectReason.choices, blank=True)
     reason_codes = models.JSONField(default=list, blank=True)
     scores = models.JSONField(default=dict, blank=True)
     model_version = models.ForeignKey(
@@ -188,9 +230,12 @@ class ModerationEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["action", "created_at"])]
 
     def __str__(self) -> str:
         who = self.actor or "system"
+        if self.comment_id is None:
+            return f"{who}: {self.get_action_display()}"
         return f"{who}: {self.from_status} -> {self.to_status} (comment {self.comment_id})"
 
 
@@ -215,6 +260,12 @@ class ClassifierModel(models.Model):
     library_versions = models.JSONField(default=dict)
     data_reference = models.JSONField(default=dict)
     training_seconds = models.FloatField(default=0.0)
+    # {label: {"publish": p, "reject": r}} derived from the operator's targets at training time.
+    thresholds = models.JSONField(default=dict, blank=True)
+    # Expected shares auto-published / held / auto-rejected at those thresholds.
+    workload = models.JSONField(default=dict, blank=True)
+    # Why this version was or was not promoted over the one active when it was trained.
+    promotion_note = models.TextField(blank=True)
     is_active = models.BooleanField(default=False)
 
     objects = ClassifierModelQuerySet.as_manager()
