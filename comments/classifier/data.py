@@ -1,0 +1,175 @@
+"""The labelled datasets: where each label's examples come from, how they are read and split."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True)
+class LabelSource:
+    """Where one label's examples come from: a CSV file under the training data directory."""
+
+    label: str
+    path: str  # relative to the data directory
+    id_column: str
+    text_column: str
+    # An example is positive when any of these 0/1 columns is 1.
+    positive_columns: tuple[str, ...]
+    # Another dataset whose negative rows are negatives for this label too, up to a number of
+    # rows: YouTube's comments alone teach the spam model that any long, polite comment looks
+    # like spam (64% of ordinary discussion scored 0.4 or more); discussion is not spam.
+    negatives_from: LabelSource | None = None
+    negatives_limit: int = 0
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.id_column, self.text_column, *self.positive_columns)
+
+
+JIGSAW = LabelSource(
+    label="toxicity",
+    path="jigsaw/train.csv",
+    id_column="id",
+    text_column="comment_text",
+    positive_columns=("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"),
+)
+
+# Adding a label means adding its source here (and its thresholds in settings).
+SOURCES: tuple[LabelSource, ...] = (
+    JIGSAW,
+    LabelSource(
+        label="spam",
+        path="youtube_spam/train.csv",
+        id_column="COMMENT_ID",
+        text_column="CONTENT",
+        positive_columns=("CLASS",),
+        negatives_from=JIGSAW,
+        negatives_limit=6000,
+    ),
+)
+LABELS: tuple[str, ...] = tuple(source.label for source in SOURCES)
+
+# sha1 % 5 is the datasets' own hold-out, already removed from these files; sha256 gives an
+# independent, deterministic validation split of what remains.
+SPLIT_RULE = "validation iff int(hashlib.sha256(id.encode('utf-8')).hexdigest(), 16) % 5 == 0"
+
+
+class TrainingDataError(Exception):
+    """The training data is missing, malformed or too small to train and validate on."""
+
+
+@dataclass
+class Examples:
+    """One label's examples as read from its CSV, with the validation split marked."""
+
+    source: LabelSource
+    texts: list[str]
+    targets: npt.NDArray[np.int8]
+    validation: npt.NDArray[np.bool_]
+    file_sha256: str
+    # True for rows of the label's own dataset, False for negatives borrowed from another.
+    own: npt.NDArray[np.bool_]
+    borrowed_sha256: str = ""
+
+    @property
+    def n_train(self) -> int:
+        return int((~self.validation).sum())
+
+    @property
+    def n_validation(self) -> int:
+        return int(self.validation.sum())
+
+
+def is_validation(example_id: str) -> bool:
+    """Tell whether an example belongs to the validation split (see SPLIT_RULE)."""
+    return int(hashlib.sha256(example_id.encode("utf-8")).hexdigest(), 16) % 5 == 0
+
+
+def read_examples(source: LabelSource, *, data_dir: Path, limit: int | None = None) -> Examples:
+    """Read one label's CSV (its first `limit` rows if given) and mark the validation split."""
+    path = data_dir / source.path
+    if not path.is_file():
+        raise TrainingDataError(f"{source.label}: training data file {path} does not exist")
+    with path.open("rb") as binary:
+        file_sha256 = hashlib.file_digest(binary, "sha256").hexdigest()
+
+    texts: list[str] = []
+    targets: list[int] = []
+    validation: list[bool] = []
+    for row in _read_rows(path, source, limit):
+        texts.append(row[source.text_column])
+        targets.append(_target(row, source, path))
+        validation.append(is_validation(row[source.id_column]))
+    n_own = len(texts)
+
+    borrowed_sha256 = ""
+    if source.negatives_from is not None:
+        other = source.negatives_from
+        other_path = data_dir / other.path
+        if not other_path.is_file():
+            raise TrainingDataError(f"{source.label}: negatives file {other_path} does not exist")
+        with other_path.open("rb") as binary:
+            borrowed_sha256 = hashlib.file_digest(binary, "sha256").hexdigest()
+        wanted = min(source.negatives_limit, limit) if limit else source.negatives_limit
+        negatives = (
+            row
+            for row in _read_rows(other_path, other, None)
+            if _target(row, other, other_path) == 0
+        )
+        for row in itertools.islice(negatives, wanted):
+            texts.append(row[other.text_column])
+            targets.append(0)
+            validation.append(is_validation(row[other.id_column]))
+
+    examples = Examples(
+        source=source,
+        texts=texts,
+        targets=np.array(targets, dtype=np.int8),
+        validation=np.array(validation, dtype=bool),
+        file_sha256=file_sha256,
+        own=np.arange(len(texts)) < n_own,
+        borrowed_sha256=borrowed_sha256,
+    )
+    _check_both_classes(examples, path)
+    return examples
+
+
+def _read_rows(path: Path, source: LabelSource, limit: int | None) -> Iterator[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as text:
+        reader = csv.DictReader(text)
+        header = reader.fieldnames or []
+        missing = [column for column in source.columns if column not in header]
+        if missing:
+            raise TrainingDataError(
+                f"{source.label}: {path} lacks column(s) {', '.join(missing)} "
+                f"(it has: {', '.join(header) or 'no header'})"
+            )
+        yield from itertools.islice(reader, limit)
+
+
+def _target(row: dict[str, str], source: LabelSource, path: Path) -> int:
+    values = [row[column].strip() for column in source.positive_columns]
+    if any(value not in {"0", "1"} for value in values):
+        raise TrainingDataError(
+            f"{source.label}: {path} row {row[source.id_column]!r} has a label other than 0/1"
+        )
+    return int("1" in values)
+
+
+def _check_both_classes(examples: Examples, path: Path) -> None:
+    # ROC-AUC needs both classes in the validation part, and the fit needs both in training.
+    for part, mask in (("training", ~examples.validation), ("validation", examples.validation)):
+        classes = set(np.unique(examples.targets[mask]).tolist())
+        if classes != {0, 1}:
+            raise TrainingDataError(
+                f"{examples.source.label}: the {part} part of {path} "
+                f"({int(mask.sum())} rows) does not hold both classes; use more rows"
+            )
