@@ -20,13 +20,16 @@ from comments.classifier.artifact import (
 )
 from comments.classifier.data import (
     LABELS,
+    SOURCE_BY_LABEL,
     SOURCES,
     SPLIT_RULE,
     Examples,
+    LabelledRows,
     LabelSource,
     TrainingDataError,
     is_validation,
     read_examples,
+    read_labelled_csv,
 )
 from comments.classifier.pipeline import build_pipeline, positive_probabilities
 from comments.classifier.runtime import (
@@ -40,12 +43,14 @@ from comments.classifier.training import TrainedModel, fit_label, library_versio
 __all__ = [
     "LABELS",
     "SOURCES",
+    "SOURCE_BY_LABEL",
     "SPLIT_RULE",
     "TRUSTED_TYPES",
     "ActiveModel",
     "ArtifactError",
     "Examples",
     "LabelSource",
+    "LabelledRows",
     "TrainedModel",
     "TrainingDataError",
     "UntrustedArtifact",
@@ -60,6 +65,7 @@ __all__ = [
     "model_from_record",
     "positive_probabilities",
     "read_examples",
+    "read_labelled_csv",
     "serialize",
     "train",
 ]

@@ -16,3 +16,17 @@ def training_data_dir() -> Path:
     present = all((data_dir / source.path).is_file() for source in classifier.SOURCES)
     require_service("training data", present, f"expected the datasets under {data_dir}")
     return data_dir
+
+
+TRAINING_ROWS = 3000  # per dataset: all of the ~1.5k spam rows, a slice of the toxicity ones
+
+
+@pytest.fixture(scope="session")
+def trained(training_data_dir: Path) -> classifier.TrainedModel:
+    # One real model for the whole session, in memory: a few seconds, no database.
+    return classifier.train(data_dir=training_data_dir, limit=TRAINING_ROWS)
+
+
+@pytest.fixture(scope="session")
+def artifact(trained: classifier.TrainedModel) -> bytes:
+    return classifier.serialize(trained.pipelines)

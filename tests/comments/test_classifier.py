@@ -3,7 +3,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import skops.io as sio
@@ -14,26 +13,15 @@ from comments import classifier
 from comments.classifier import ActiveModel, ArtifactError, UntrustedArtifact
 from comments.models import ClassifierModel
 from comments.services import activate_classifier
+from tests.comments.conftest import TRAINING_ROWS
 
 HOSTILE = "you are a stupid idiot"
 NEUTRAL = "thanks for the thoughtful article"
 SPAMMY = "check out my channel and please subscribe"
-TRAINING_ROWS = 3000  # per dataset: all of the ~1.5k spam rows, a slice of the toxicity ones
 
 
 class Smuggled:
     """A type no artifact may hold."""
-
-
-@pytest.fixture(scope="session")
-def trained(training_data_dir: Path) -> classifier.TrainedModel:
-    # One real model for the whole session, in memory: a few seconds, no database.
-    return classifier.train(data_dir=training_data_dir, limit=TRAINING_ROWS)
-
-
-@pytest.fixture(scope="session")
-def artifact(trained: classifier.TrainedModel) -> bytes:
-    return classifier.serialize(trained.pipelines)
 
 
 @pytest.fixture(autouse=True)
