@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comments import policy
+from comments.explanations import LabelTerms, Segment, segments, terms_by_label
 
 
 class CommentStatus(models.TextChoices):
@@ -135,9 +136,16 @@ class Comment(models.Model):
         return self.status == CommentStatus.PUBLISHED
 
     @property
+    def thresholds(self) -> dict[str, policy.Thresholds]:
+        """The thresholds this comment was decided against: its model version's own, if any."""
+        version = self.model_version if self.model_version_id else None
+        model = version.thresholds if version is not None else None
+        return policy.effective_thresholds(model, settings.MODERATION_THRESHOLDS)
+
+    @property
     def reasons(self) -> list[str]:
         """The reasons for the latest automatic decision, in words for a moderator."""
-        thresholds = policy.thresholds_from_settings(settings.MODERATION_THRESHOLDS)
+        thresholds = self.thresholds
         return [
             policy.describe_reason(code, scores=self.scores, thresholds=thresholds)
             for code in self.reason_codes
@@ -146,8 +154,16 @@ class Comment(models.Model):
     @property
     def score_rows(self) -> list[policy.ScoreRow]:
         """Each label's score beside its thresholds, for the moderator's card."""
-        thresholds = policy.thresholds_from_settings(settings.MODERATION_THRESHOLDS)
-        return policy.score_rows(self.scores, thresholds)
+        return policy.score_rows(self.scores, self.thresholds)
+
+    @property
+    def body_segments(self) -> list[Segment]:
+        """The body split into plain text and the model's highlighted terms."""
+        return segments(self.body, self.explanations)
+
+    @property
+    def explained_terms(self) -> list[LabelTerms]:
+        return terms_by_label(self.body, self.explanations)
 
     def can_become(self, status: str) -> bool:
         return status in ALLOWED_TRANSITIONS.get(self.status, frozenset())
@@ -184,6 +200,26 @@ class RejectReason(models.TextChoices):
     @property
     def label_for_training(self) -> str | None:
         return {"abusive": "toxicity", "spam": "spam"}.get(self.value)
+
+
+# Moderators' actions that settle (or unsettle) what a comment is: the classifier's labels.
+DECISION_ACTIONS = (
+    EventAction.APPROVED,
+    EventAction.REJECTED,
+    EventAction.RESTORED,
+    EventAction.UNDONE,
+)
+
+
+class ModerationEventQuerySet(models.QuerySet["ModerationEvent"]):
+    def moderator_decisions(self) -> ModerationEventQuerySet:
+        """Moderators' (not the system's) decisions on comments, oldest first."""
+        return self.filter(
+            actor__isnull=False, comment__isnull=False, action__in=DECISION_ACTIONS
+        ).order_by("created_at", "id")
+
+    def since(self, when: Any) -> ModerationEventQuerySet:
+        return self.filter(created_at__gt=when)
 
 
 class ModerationEvent(models.Model):
@@ -227,6 +263,8 @@ class ModerationEvent(models.Model):
     )
     note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ModerationEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -37,6 +37,13 @@ def thresholds_from_settings(raw: Mapping[str, Mapping[str, float]]) -> dict[str
     return {label: Thresholds(publish=t["publish"], reject=t["reject"]) for label, t in raw.items()}
 
 
+def effective_thresholds(
+    model: Mapping[str, Mapping[str, float]] | None, fallback: Mapping[str, Mapping[str, float]]
+) -> dict[str, Thresholds]:
+    """A model version's own thresholds (derived from targets); settings for labels it lacks."""
+    return thresholds_from_settings({**fallback, **(model or {})})
+
+
 def decide(
     *,
     scores: Mapping[str, float] | None,

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -17,6 +20,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from comments import classifier, policy
+from comments.classifier import promotion
+from comments.classifier.decisions import DecisionRow, decisions_by_label
+from comments.classifier.thresholds import Targets
 from comments.models import (
     ClassifierModel,
     Comment,
@@ -28,6 +34,7 @@ from comments.models import (
 if TYPE_CHECKING:
     from articles.models import Article
     from comments.classifier import TrainedModel
+    from comments.classifier.training import Decisions
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +95,10 @@ def score_comment(*, comment_id: int) -> Comment | None:
     # Scoring happens outside any transaction: it is CPU work and must not hold row locks.
     active = classifier.get_active_model()
     scores = active.score(comment.body) if active is not None else None
-    thresholds = policy.thresholds_from_settings(settings.MODERATION_THRESHOLDS)
+    explanations = active.explain(comment.body) if active is not None else {}
+    thresholds = policy.effective_thresholds(
+        active.thresholds if active is not None else None, settings.MODERATION_THRESHOLDS
+    )
     decision = policy.decide(
         scores=scores, thresholds=thresholds, premoderated=comment.article.is_premoderated
     )
@@ -103,6 +113,7 @@ def score_comment(*, comment_id: int) -> Comment | None:
         locked.scores = scores or {}
         locked.risk = max(scores.values()) if scores else None
         locked.reason_codes = decision.reason_codes
+        locked.explanations = explanations
         locked.model_version_id = active.record_id if active is not None else None
         locked.decided_at = timezone.now()
         locked.save(
@@ -111,6 +122,7 @@ def score_comment(*, comment_id: int) -> Comment | None:
                 "scores",
                 "risk",
                 "reason_codes",
+                "explanations",
                 "model_version",
                 "decided_at",
             ]
@@ -226,18 +238,30 @@ def sweep_pending_comments(*, older_than: timedelta | None = None, limit: int = 
     return len(enqueued)
 
 
-def activate_classifier(*, classifier_model: ClassifierModel) -> ClassifierModel:
-    """Make one model version the active one; workers pick it up on their next comment."""
+def activate_classifier(
+    *, classifier_model: ClassifierModel, actor: Any = None, note: str = ""
+) -> ClassifierModel:
+    """Make one model version the active one; workers pick it up on their next comment.
+
+    Also the rollback: any earlier version can be made active again. Audited, with `actor`
+    None for the system (a promotion after training).
+    """
     with transaction.atomic():
         ClassifierModel.objects.active().exclude(pk=classifier_model.pk).update(is_active=False)
         ClassifierModel.objects.filter(pk=classifier_model.pk).update(is_active=True)
+        ModerationEvent.objects.create(
+            actor=actor,
+            action=EventAction.CLASSIFIER_ACTIVATED,
+            model_version=classifier_model,
+            note=(note or f"Classifier v{classifier_model.version} activated.")[:500],
+        )
     classifier_model.is_active = True
     logger.info("classifier v%s is now active", classifier_model.version)
     return classifier_model
 
 
 def save_classifier_version(
-    *, trained: TrainedModel, artifact: bytes, activate: bool
+    *, trained: TrainedModel, artifact: bytes, activate: bool, promotion_note: str = ""
 ) -> ClassifierModel:
     """Store a trained model as the next version and, if asked, make it the active one."""
     with transaction.atomic():
@@ -253,7 +277,103 @@ def save_classifier_version(
             library_versions=trained.library_versions,
             data_reference=trained.data_reference,
             training_seconds=trained.training_seconds,
+            thresholds=trained.thresholds,
+            workload=trained.workload,
+            promotion_note=promotion_note,
         )
         if activate:
-            activate_classifier(classifier_model=record)
+            activate_classifier(classifier_model=record, note=promotion_note)
     return record
+
+
+def moderator_decisions(*, labels: tuple[str, ...]) -> dict[str, Decisions]:
+    """Read moderators' decisions from the audit trail as each label's training examples."""
+    rows = (
+        DecisionRow(comment_id=comment_id, text=text, action=action, reject_reason=reason, at=at)
+        for comment_id, text, action, reason, at in ModerationEvent.objects.moderator_decisions()
+        .values_list("comment_id", "comment__body", "action", "reject_reason", "created_at")
+        .iterator(chunk_size=2000)
+    )
+    return decisions_by_label(
+        rows, labels=labels, holdout_share=settings.CLASSIFIER_DECISIONS_HOLDOUT_SHARE
+    )
+
+
+def decisions_since_active_model() -> int:
+    """How many moderator decisions were made since the active model was trained."""
+    active = ClassifierModel.objects.active().values_list("created_at", flat=True).first()
+    decisions = ModerationEvent.objects.moderator_decisions()
+    return (decisions.since(active) if active is not None else decisions).count()
+
+
+@dataclass(frozen=True)
+class TrainingOutcome:
+    record: ClassifierModel
+    verdict: promotion.Verdict
+
+
+def train_classifier_version(
+    *,
+    data_dir: Path,
+    limit: int | None = None,
+    promote: str = "if-not-worse",
+    progress: Callable[[str], None] = lambda line: None,
+) -> TrainingOutcome:
+    """Train a candidate on the datasets plus moderators' decisions, store it, maybe promote it.
+
+    `promote` is "if-not-worse" (compare with the active model on the same validation data and
+    recent decisions), "always" or "never". Training and comparison run outside any transaction:
+    they take a minute of CPU and need no rows locked.
+    """
+    labels = classifier.LABELS
+    decisions = moderator_decisions(labels=labels)
+    targets = {
+        label: Targets.from_setting(raw)
+        for label, raw in settings.MODERATION_TARGETS.items()
+        if label in labels
+    }
+    trained = classifier.train(
+        data_dir=data_dir, limit=limit, targets=targets, decisions=decisions, progress=progress
+    )
+    progress("Serializing")
+    artifact = classifier.serialize(trained.pipelines)
+    progress(f"  artifact is {len(artifact) / 1e6:.1f} MB")
+
+    active_record = ClassifierModel.objects.active().first()
+    if promote == "never":
+        verdict = promotion.Verdict(False, ["Stored without activating (asked not to)."])
+    elif promote == "always" or active_record is None:
+        verdict = promotion.Verdict(
+            True, ["Activated on request." if promote == "always" else "No model was active."]
+        )
+    else:
+        progress(f"Comparing with the active model v{active_record.version}")
+        try:
+            active = classifier.model_from_record(active_record)
+        except classifier.ArtifactError as error:
+            verdict = promotion.Verdict(
+                True, [f"The active v{active_record.version} cannot be loaded ({error})."]
+            )
+        else:
+            verdict = promotion.compare(
+                trained, active, tolerance=settings.CLASSIFIER_PROMOTION_TOLERANCE
+            )
+    record = save_classifier_version(
+        trained=trained, artifact=artifact, activate=verdict.promote, promotion_note=verdict.note
+    )
+    return TrainingOutcome(record=record, verdict=verdict)
+
+
+def retrain_if_enough_decisions() -> ClassifierModel | None:
+    """Train a candidate when enough moderator decisions arrived since the active model."""
+    new = decisions_since_active_model()
+    wanted = settings.CLASSIFIER_RETRAIN_MIN_DECISIONS
+    if new < wanted:
+        logger.info("not retraining: %d new moderator decision(s), waiting for %d", new, wanted)
+        return None
+    logger.info("retraining the classifier: %d new moderator decision(s)", new)
+    outcome = train_classifier_version(
+        data_dir=Path(settings.TRAINING_DATA_DIR), progress=logger.info
+    )
+    logger.info("classifier v%s: %s", outcome.record.version, outcome.verdict.note)
+    return outcome.record

@@ -17,3 +17,9 @@ def score_comment(comment_id: int) -> None:
 def sweep_pending_comments() -> int:
     """Re-enqueue comments a lost task, a dead worker or a broker outage left pending."""
     return services.sweep_pending_comments()
+
+
+@shared_task(ignore_result=True, soft_time_limit=30 * 60)
+def retrain_classifier() -> None:
+    """Nightly: retrain on the datasets plus new moderator decisions, once there are enough."""
+    services.retrain_if_enough_decisions()

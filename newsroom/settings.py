@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -196,6 +197,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "comments.tasks.sweep_pending_comments",
         "schedule": envfloat("SWEEP_INTERVAL_SECONDS", 30.0),
     },
+    "retrain-classifier-nightly": {
+        "task": "comments.tasks.retrain_classifier",
+        "schedule": crontab(
+            hour=envint("RETRAIN_HOUR_UTC", 3), minute=envint("RETRAIN_MINUTE_UTC", 0)
+        ),
+    },
 }
 
 # Comments.
@@ -206,6 +213,18 @@ COMMENT_RATE_WINDOW_SECONDS = envint("COMMENT_RATE_WINDOW_SECONDS", 60)  # ...pe
 
 # Moderation policy: a comment scoring below `publish` on every label is published, at or above
 # `reject` on any label is rejected, anything between is held for a moderator.
+#
+# The operator's targets per label; training derives each model version's thresholds from them
+# on validation data and stores them with the version: "of what is published automatically, at
+# most this share would have been rejected" and "reject automatically only at this precision".
+MODERATION_TARGETS = {
+    label: {
+        "max_harm_published": envfloat(f"TARGET_{label.upper()}_MAX_HARM_PUBLISHED", 0.01),
+        "min_reject_precision": envfloat(f"TARGET_{label.upper()}_MIN_REJECT_PRECISION", 0.99),
+    }
+    for label in ("toxicity", "spam")
+}
+# Thresholds for a model version that has none of its own (one trained before targets existed).
 MODERATION_THRESHOLDS = {
     "toxicity": {
         "publish": envfloat("THRESHOLD_TOXICITY_PUBLISH", 0.30),
@@ -216,6 +235,13 @@ MODERATION_THRESHOLDS = {
         "reject": envfloat("THRESHOLD_SPAM_REJECT", 0.97),
     },
 }
+
+# Learning from moderators: the share of their latest decisions held out to check a candidate
+# on; a candidate is promoted unless its ROC-AUC trails the active model's by more than the
+# tolerance on any label; the nightly retraining runs only after this many new decisions.
+CLASSIFIER_DECISIONS_HOLDOUT_SHARE = envfloat("CLASSIFIER_DECISIONS_HOLDOUT_SHARE", 0.2)
+CLASSIFIER_PROMOTION_TOLERANCE = envfloat("CLASSIFIER_PROMOTION_TOLERANCE", 0.002)
+CLASSIFIER_RETRAIN_MIN_DECISIONS = envint("CLASSIFIER_RETRAIN_MIN_DECISIONS", 200)
 
 # Classifier training data: the labelled datasets beside the checkout by default.
 _default_data_dir = BASE_DIR.parent / "shared" / "data"

@@ -6,11 +6,13 @@ import hashlib
 import logging
 import threading
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from sklearn.pipeline import Pipeline
 
 from comments.classifier.artifact import ArtifactError, deserialize
+from comments.classifier.explain import explain
 from comments.classifier.pipeline import positive_probabilities
 from comments.models import ClassifierModel
 
@@ -20,10 +22,19 @@ logger = logging.getLogger(__name__)
 class ActiveModel:
     """A loaded, ready-to-score model version."""
 
-    def __init__(self, *, record_id: int, version: int, pipelines: Mapping[str, Pipeline]) -> None:
+    def __init__(
+        self,
+        *,
+        record_id: int,
+        version: int,
+        pipelines: Mapping[str, Pipeline],
+        thresholds: Mapping[str, Mapping[str, float]] | None = None,
+    ) -> None:
         self.record_id = record_id
         self.version = version
         self.labels: tuple[str, ...] = tuple(pipelines)
+        # {label: {"publish": p, "reject": r}} derived at training; empty for older versions.
+        self.thresholds = dict(thresholds or {})
         self._pipelines = dict(pipelines)
 
     def __repr__(self) -> str:
@@ -32,6 +43,13 @@ class ActiveModel:
     def score(self, text: str) -> dict[str, float]:
         """Return {label: probability} for one text."""
         return {label: scores[0] for label, scores in self.score_many([text]).items()}
+
+    def explain(self, text: str) -> dict[str, list[dict[str, Any]]]:
+        """Return {label: [{"start", "end", "weight"}, ...]}: the spans that pushed it up most."""
+        return {
+            label: [span.as_dict() for span in explain(pipeline, text)]
+            for label, pipeline in self._pipelines.items()
+        }
 
     def score_many(self, texts: list[str]) -> dict[str, list[float]]:
         """Return {label: [probability per text]}, as plain floats (JSON-ready)."""
@@ -55,7 +73,12 @@ def model_from_record(record: ClassifierModel) -> ActiveModel:
             f"classifier v{record.version}: artifact labels {list(pipelines)} "
             f"differ from the recorded {record.labels}"
         )
-    return ActiveModel(record_id=record.pk, version=record.version, pipelines=pipelines)
+    return ActiveModel(
+        record_id=record.pk,
+        version=record.version,
+        pipelines=pipelines,
+        thresholds=record.thresholds,
+    )
 
 
 ModelKey = tuple[int, str]  # (ClassifierModel pk, artifact sha256)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy
 import sklearn
 import skops
@@ -17,7 +18,41 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 from comments.classifier.data import SOURCES, SPLIT_RULE, Examples, read_examples
+from comments.classifier.metrics import base_rate_weights, evaluate
 from comments.classifier.pipeline import build_pipeline, positive_probabilities
+from comments.classifier.thresholds import Targets, derive_thresholds, workload
+
+# Jigsaw's held-out discussion comments, weighted to their real toxic rate, stand in for a
+# newsroom's traffic when estimating the moderators' workload: YouTube's half-spam sample does not.
+TRAFFIC_LABEL = "toxicity"
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """Moderators' decisions as one label's examples: older ones train, recent ones validate."""
+
+    texts: list[str]
+    targets: npt.NDArray[np.int8]
+    recent: npt.NDArray[np.bool_]
+
+    @property
+    def n_train(self) -> int:
+        return int((~self.recent).sum())
+
+    @property
+    def n_recent(self) -> int:
+        return int(self.recent.sum())
+
+
+@dataclass(frozen=True)
+class ValidationSet:
+    """One label's fixed validation rows and the candidate's scores on them (not stored)."""
+
+    texts: list[str]
+    targets: npt.NDArray[np.int8]
+    own: npt.NDArray[np.bool_]  # False for negatives borrowed from another dataset
+    scores: npt.NDArray[np.float64]
+    base_rate: float | None
 
 
 @dataclass
@@ -29,6 +64,11 @@ class TrainedModel:
     data_reference: dict[str, Any]
     library_versions: dict[str, str]
     training_seconds: float
+    thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
+    workload: dict[str, Any] = field(default_factory=dict)
+    # What promotion compares the active model on; kept in memory only.
+    validation: dict[str, ValidationSet] = field(default_factory=dict, repr=False)
+    decisions: dict[str, Decisions] = field(default_factory=dict, repr=False)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -39,14 +79,18 @@ def train(
     *,
     data_dir: Path,
     limit: int | None = None,
+    targets: Mapping[str, Targets] | None = None,
+    decisions: Mapping[str, Decisions] | None = None,
     progress: Callable[[str], None] = lambda line: None,
 ) -> TrainedModel:
-    """Train one pipeline per label and validate it on the held-out split.
+    """Train one pipeline per label, validate it on the held-out split, derive its thresholds.
 
     Reads every dataset before fitting anything, so a bad file fails in seconds, not after a fit.
-    No database access: the caller stores the result.
+    `decisions` (moderators' labels) add their older rows to training and are validated on their
+    recent ones. No database access: the caller gathers the decisions and stores the result.
     """
     started = time.perf_counter()
+    decisions = decisions or {}
     progress(f"Reading training data from {data_dir}" + (f" (first {limit} rows)" if limit else ""))
     all_examples = []
     for source in SOURCES:
@@ -62,66 +106,186 @@ def train(
             )
             + f": {examples.n_train:,} train, {examples.n_validation:,} validation"
         )
+        if source.label in decisions:
+            own_decisions = decisions[source.label]
+            progress(
+                f"  {source.label}: {len(own_decisions.texts):,} moderator decisions: "
+                f"{own_decisions.n_train:,} train, {own_decisions.n_recent:,} most recent validate"
+            )
         all_examples.append(examples)
 
     pipelines: dict[str, Pipeline] = {}
     metrics: dict[str, dict[str, Any]] = {}
+    validation: dict[str, ValidationSet] = {}
     for examples in all_examples:
         label = examples.source.label
         progress(f"Fitting {label} on {examples.n_train:,} rows")
         fit_started = time.perf_counter()
-        pipelines[label], metrics[label] = fit_label(examples)
+        pipelines[label], metrics[label], validation[label] = fit_label(
+            examples, decisions=decisions.get(label)
+        )
+        figures = metrics[label]
         progress(
             f"  fitted in {time.perf_counter() - fit_started:.1f} s; validation ROC-AUC "
-            f"{metrics[label]['roc_auc']:.4f} on {metrics[label]['n_validation']:,} rows"
+            f"{figures['roc_auc']:.4f}, average precision {figures['average_precision']:.4f}, "
+            f"precision at 80% recall {figures['precision_at_recall_80']:.4f}"
+            + (f" (at {figures['base_rate']:.0%} positives)" if figures["base_rate"] else "")
+            + f", Brier {figures['brier']:.4f} on {figures['n_validation']:,} rows"
         )
-        borrowed_from = examples.source.negatives_from
-        if borrowed_from is not None:
+        if examples.source.negatives_from is not None:
             progress(
-                f"  with {borrowed_from.path} negatives too: ROC-AUC "
-                f"{metrics[label]['roc_auc_with_borrowed_negatives']:.4f}; 90% of that "
-                f"discussion scores below {metrics[label]['borrowed_negatives_p90_score']:.2f}"
+                f"  with {examples.source.negatives_from.path} negatives too: ROC-AUC "
+                f"{figures['roc_auc_with_borrowed_negatives']:.4f}; 90% of that "
+                f"discussion scores below {figures['borrowed_negatives_p90_score']:.2f}"
+            )
+        if "decisions" in figures:
+            recent = figures["decisions"]
+            progress(
+                f"  on {recent['n']:,} recent moderator decisions: ROC-AUC {recent['roc_auc']:.4f}"
             )
 
-    return TrainedModel(
+    model = TrainedModel(
         pipelines=pipelines,
         metrics=metrics,
-        data_reference=data_reference(all_examples, data_dir=data_dir, limit=limit),
+        data_reference=data_reference(
+            all_examples, data_dir=data_dir, limit=limit, decisions=decisions
+        ),
         library_versions=library_versions(),
-        training_seconds=time.perf_counter() - started,
+        training_seconds=0.0,
+        validation=validation,
+        decisions=dict(decisions),
     )
+    if targets:
+        set_thresholds(model, targets, progress=progress)
+    model.training_seconds = time.perf_counter() - started
+    return model
 
 
-def fit_label(examples: Examples) -> tuple[Pipeline, dict[str, Any]]:
-    """Fit one label's pipeline on the training split; return it with its validation metrics."""
+def fit_label(
+    examples: Examples, *, decisions: Decisions | None = None
+) -> tuple[Pipeline, dict[str, Any], ValidationSet]:
+    """Fit one label's pipeline on the training split; return it with its validation figures."""
     texts = np.array(examples.texts, dtype=object)
     train_mask, validation_mask = ~examples.validation, examples.validation
+    train_texts, train_targets = texts[train_mask], examples.targets[train_mask]
+    if decisions is not None and decisions.n_train:
+        older = ~decisions.recent
+        train_texts = np.concatenate([train_texts, np.array(decisions.texts, dtype=object)[older]])
+        train_targets = np.concatenate([train_targets, decisions.targets[older]])
     pipeline = build_pipeline()
-    pipeline.fit(texts[train_mask], examples.targets[train_mask])
+    pipeline.fit(train_texts, train_targets)
+
     scores = positive_probabilities(pipeline, texts[validation_mask])
     targets = examples.targets[validation_mask]
     own = examples.own[validation_mask]
-    # The headline figure is on the label's own dataset, comparable with published results.
-    metrics: dict[str, Any] = {
-        "roc_auc": float(roc_auc_score(targets[own], scores[own])),
+    base_rate = examples.source.base_rate
+    # The headline figures are on the label's own dataset, comparable with published results.
+    evaluation = evaluate(targets[own], scores[own], base_rate=base_rate)
+    figures: dict[str, Any] = {
+        **evaluation.as_dict(),
         "n_train": examples.n_train,
-        "n_validation": int(own.sum()),
+        "n_validation": evaluation.n,
     }
     if not own.all():
-        metrics["roc_auc_with_borrowed_negatives"] = float(roc_auc_score(targets, scores))
-        metrics["n_validation_borrowed"] = int((~own).sum())
-        metrics["borrowed_negatives_p90_score"] = float(np.quantile(scores[~own], 0.9))
-    return pipeline, metrics
+        figures["roc_auc_with_borrowed_negatives"] = float(roc_auc_score(targets, scores))
+        figures["n_validation_borrowed"] = int((~own).sum())
+        figures["borrowed_negatives_p90_score"] = float(np.quantile(scores[~own], 0.9))
+    if decisions is not None:
+        figures["n_decisions_train"] = decisions.n_train
+        recent = decisions_evaluation(pipeline, decisions)
+        if recent is not None:
+            figures["decisions"] = recent
+    validation = ValidationSet(
+        texts=[str(text) for text in texts[validation_mask]],
+        targets=targets,
+        own=own,
+        scores=scores,
+        base_rate=base_rate,
+    )
+    return pipeline, figures, validation
+
+
+def decisions_evaluation(pipeline: Pipeline, decisions: Decisions) -> dict[str, Any] | None:
+    """Figures on the recent decisions, or None when they do not hold both outcomes."""
+    recent_targets = decisions.targets[decisions.recent]
+    if set(np.unique(recent_targets).tolist()) != {0, 1}:
+        return None
+    recent_texts = np.array(decisions.texts, dtype=object)[decisions.recent]
+    scores = positive_probabilities(pipeline, recent_texts)
+    return evaluate(recent_targets, scores).headline()
+
+
+def set_thresholds(
+    model: TrainedModel,
+    targets: Mapping[str, Targets],
+    *,
+    progress: Callable[[str], None] = lambda line: None,
+) -> None:
+    """Derive each label's thresholds from `targets` on its validation rows; estimate workload."""
+    for label, rows in model.validation.items():
+        if label not in targets:
+            continue
+        # A label's own rows are weighted to its real base rate; borrowed negatives count as is.
+        weights = np.ones(len(rows.targets))
+        weights[rows.own] = base_rate_weights(rows.targets[rows.own], rows.base_rate)
+        derived = derive_thresholds(rows.targets, rows.scores, targets[label], weights=weights)
+        model.thresholds[label] = derived.as_setting()
+        model.metrics[label]["thresholds"] = {
+            "targets": asdict(targets[label]),
+            "publish": derived.publish,
+            "reject": derived.reject,
+            "harm_published": derived.harm_published,
+            "reject_precision": derived.reject_precision,
+        }
+        precision = (
+            f"{derived.reject_precision:.1%}"
+            if derived.reject_precision is not None
+            else "no threshold reaches the target: never rejects on its own"
+        )
+        progress(
+            f"  {label}: publish below {derived.publish:.3f} ({derived.harm_published:.2%} of "
+            f"published would be rejected), reject from {derived.reject:.3f} "
+            f"(precision {precision})"
+        )
+
+    traffic = model.validation.get(TRAFFIC_LABEL)
+    if traffic is None or set(model.thresholds) != set(model.pipelines):
+        return
+    texts = np.array(traffic.texts, dtype=object)[traffic.own]
+    scores = {
+        label: positive_probabilities(pipeline, texts)
+        for label, pipeline in model.pipelines.items()
+    }
+    weights = base_rate_weights(traffic.targets[traffic.own], traffic.base_rate)
+    expected = workload(scores, model.thresholds, weights=weights)
+    model.workload = {
+        **expected.as_dict(),
+        "sample": f"{TRAFFIC_LABEL} validation rows"
+        + (f" weighted to {traffic.base_rate:.0%} positives" if traffic.base_rate else ""),
+    }
+    progress(
+        f"Expected workload on {expected.n:,} {model.workload['sample']}: "
+        f"{expected.published:.1%} published automatically, {expected.held:.1%} held for "
+        f"moderators, {expected.rejected:.1%} rejected automatically"
+    )
 
 
 def data_reference(
-    all_examples: list[Examples], *, data_dir: Path, limit: int | None
+    all_examples: list[Examples],
+    *,
+    data_dir: Path,
+    limit: int | None,
+    decisions: Mapping[str, Decisions],
 ) -> dict[str, Any]:
     """Describe the data a model was trained on, enough to tell whether it changed since."""
     return {
         "data_dir": str(data_dir),
         "limit": limit,
         "split": SPLIT_RULE,
+        "moderator_decisions": {
+            label: {"train": rows.n_train, "recent": rows.n_recent}
+            for label, rows in decisions.items()
+        },
         "files": {
             examples.source.label: {
                 "path": examples.source.path,

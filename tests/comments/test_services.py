@@ -133,9 +133,13 @@ def test_it_holds_safe_comments_on_premoderated_articles_once_scored(
     class Fixed:
         record_id = None
         version = 0
+        thresholds: dict[str, dict[str, float]] = {}
 
         def score(self, text: str) -> dict[str, float]:
             return {"toxicity": 0.01, "spam": 0.01}
+
+        def explain(self, text: str) -> dict[str, list[dict[str, float]]]:
+            return {"toxicity": [], "spam": []}
 
     monkeypatch.setattr(services.classifier, "get_active_model", lambda: Fixed())
     article = make_article(policy=CommentPolicy.PREMODERATE)

@@ -103,6 +103,7 @@ def test_it_names_a_missing_data_directory(tmp_path: Path) -> None:
         train_classifier("--data-dir", str(missing))
 
 
+@pytest.mark.django_db
 def test_it_names_the_columns_a_dataset_lacks(tmp_path: Path) -> None:
     csv_path = tmp_path / "jigsaw" / "train.csv"
     csv_path.parent.mkdir()
@@ -116,6 +117,7 @@ def test_it_names_the_columns_a_dataset_lacks(tmp_path: Path) -> None:
     assert "severe_toxic, obscene, threat, insult, identity_hate" in message
 
 
+@pytest.mark.django_db
 def test_it_refuses_a_slice_too_small_to_hold_both_classes(training_data_dir: Path) -> None:
     with pytest.raises(CommandError, match="does not hold both classes"):
         train_classifier("--data-dir", str(training_data_dir), "--limit", "3")

@@ -1,4 +1,4 @@
-"""Train the comment classifier, store it as a new ClassifierModel version and activate it."""
+"""Train the comment classifier, store it as a new version and promote it if it is not worse."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from comments import classifier
 from comments.models import ClassifierModel
-from comments.services import save_classifier_version
+from comments.services import train_classifier_version
 
 
 def positive_int(value: str) -> int:
@@ -23,8 +23,9 @@ def positive_int(value: str) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Train TF-IDF + logistic regression for the labels "
-        f"{', '.join(classifier.LABELS)}, store it as a new version and activate it."
+        f"Train the classifier ({', '.join(classifier.LABELS)}) on the labelled datasets plus "
+        "moderators' decisions, derive its thresholds from MODERATION_TARGETS, store it as a new "
+        "version, and activate it only if it is not worse than the active one."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,9 +42,18 @@ class Command(BaseCommand):
             help="Use only the first N rows of each dataset (quick runs and tests).",
         )
         parser.add_argument(
+            "--promote",
+            choices=["if-not-worse", "always", "never"],
+            default="if-not-worse",
+            help=(
+                "Activate the new version if it is not worse than the active one on the same "
+                "validation data and recent moderator decisions (default), always, or never."
+            ),
+        )
+        parser.add_argument(
             "--no-activate",
             action="store_true",
-            help="Store the new version without making it the active one.",
+            help="Store the new version without making it the active one (--promote never).",
         )
         parser.add_argument(
             "--if-none-active",
@@ -56,6 +66,7 @@ class Command(BaseCommand):
         *args: Any,
         data_dir: Path | None,
         limit: int | None,
+        promote: str,
         no_activate: bool,
         if_none_active: bool,
         **options: Any,
@@ -73,24 +84,24 @@ class Command(BaseCommand):
                 "(pass --data-dir or set TRAINING_DATA_DIR)."
             )
 
-        # Training runs outside any transaction: it takes a minute and needs no rows locked.
         try:
-            trained = classifier.train(data_dir=data_dir, limit=limit, progress=self.progress)
+            outcome = train_classifier_version(
+                data_dir=data_dir,
+                limit=limit,
+                promote="never" if no_activate else promote,
+                progress=self.progress,
+            )
         except classifier.TrainingDataError as error:
             raise CommandError(str(error)) from error
 
-        self.progress("Serializing")
-        artifact = classifier.serialize(trained.pipelines)
-        self.progress(f"  artifact is {len(artifact) / 1e6:.1f} MB")
-
-        record = save_classifier_version(
-            trained=trained, artifact=artifact, activate=not no_activate
-        )
-        outcome = "and activated it" if record.is_active else "(not activated)"
+        record, verdict = outcome.record, outcome.verdict
+        for reason in verdict.reasons:
+            self.progress(f"  {reason}")
+        outcome_words = "and activated it" if record.is_active else "(not activated)"
         self.stdout.write(
             self.style.SUCCESS(
-                f"Saved classifier v{record.version} {outcome}; "
-                f"trained in {trained.training_seconds:.1f} s."
+                f"Saved classifier v{record.version} {outcome_words}; "
+                f"trained in {record.training_seconds:.1f} s."
             )
         )
 

@@ -1,0 +1,95 @@
+"""The classifier's explanations, shaped for a moderator: highlighted body and terms per label.
+
+Pure functions over a comment's stored `body` and `explanations`; the template only loops and
+escapes. Spans come from the model (see comments/classifier/explain.py) and were computed on
+this exact body; anything that does not fit it (an edited body) is ignored, never trusted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from comments.policy import LABEL_NAMES
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of the body; `labels` non-empty when the model's terms cover it."""
+
+    text: str
+    labels: tuple[str, ...] = ()
+    title: str = ""
+
+    @property
+    def css_labels(self) -> str:
+        return " ".join(f"term--{label}" for label in self.labels)
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class LabelTerms:
+    label: str
+    name: str
+    terms: tuple[Term, ...]
+
+
+def _valid_spans(
+    body: str, explanations: Mapping[str, Any]
+) -> dict[str, list[tuple[int, int, float]]]:
+    valid: dict[str, list[tuple[int, int, float]]] = {}
+    for label, spans in (explanations or {}).items():
+        for span in spans if isinstance(spans, list) else []:
+            try:
+                start, end, weight = int(span["start"]), int(span["end"]), float(span["weight"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if 0 <= start < end <= len(body):
+                valid.setdefault(label, []).append((start, end, weight))
+    return valid
+
+
+def segments(body: str, explanations: Mapping[str, Any]) -> list[Segment]:
+    """Split `body` into plain and highlighted segments, in order."""
+    covering: dict[tuple[int, int], list[tuple[str, float]]] = {}
+    for label, spans in _valid_spans(body, explanations).items():
+        for start, end, weight in spans:
+            covering.setdefault((start, end), []).append((label, weight))
+
+    pieces: list[Segment] = []
+    position = 0
+    for (start, end), labels in sorted(covering.items()):
+        if start < position:
+            continue  # overlaps a span already shown; words from one tokenizer never do
+        if start > position:
+            pieces.append(Segment(body[position:start]))
+        title = "; ".join(
+            f"raises the {LABEL_NAMES.get(label, label)} score (+{weight:.2f})"
+            for label, weight in sorted(labels)
+        )
+        pieces.append(Segment(body[start:end], tuple(sorted(label for label, _ in labels)), title))
+        position = end
+    if position < len(body):
+        pieces.append(Segment(body[position:]))
+    return pieces
+
+
+def terms_by_label(body: str, explanations: Mapping[str, Any]) -> list[LabelTerms]:
+    """Each label's terms, strongest first, for the list beside the scores."""
+    return [
+        LabelTerms(
+            label=label,
+            name=LABEL_NAMES.get(label, label),
+            terms=tuple(
+                Term(body[start:end], weight)
+                for start, end, weight in sorted(spans, key=lambda span: -span[2])
+            ),
+        )
+        for label, spans in sorted(_valid_spans(body, explanations).items())
+    ]
