@@ -6,8 +6,14 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from comments import classifier
 from comments.models import ClassifierModel, Comment, ModerationEvent
-from comments.services import InvalidTransition, approve_comment, reject_comment
+from comments.services import (
+    InvalidTransition,
+    activate_classifier,
+    approve_comment,
+    reject_comment,
+)
 
 
 def _act_on(
@@ -106,9 +112,45 @@ class ModerationEventAdmin(admin.ModelAdmin):
         return False  # the audit trail is append-only
 
 
+@admin.action(description="Activate the selected version (roll back or forward)")
+def activate_selected(
+    modeladmin: admin.ModelAdmin[ClassifierModel],
+    request: HttpRequest,
+    queryset: QuerySet[ClassifierModel],
+) -> None:
+    if queryset.count() != 1:
+        modeladmin.message_user(request, "Select exactly one version.", messages.ERROR)
+        return
+    record = ClassifierModel.objects.get(pk=queryset.get().pk)  # with its artifact
+    try:
+        # Refuse here rather than let every worker discover a broken or untrusted artifact.
+        classifier.model_from_record(record)
+    except classifier.ArtifactError as error:
+        modeladmin.message_user(
+            request, f"v{record.version} cannot be loaded: {error}", messages.ERROR
+        )
+        return
+    activate_classifier(
+        classifier_model=record,
+        actor=request.user,
+        note=f"Classifier v{record.version} activated in the admin by {request.user}.",
+    )
+    modeladmin.message_user(
+        request, f"v{record.version} is now active; workers follow on their next comment."
+    )
+
+
 @admin.register(ClassifierModel)
 class ClassifierModelAdmin(admin.ModelAdmin):
-    list_display = ["version", "created_at", "is_active", "training_seconds", "metrics"]
+    list_display = [
+        "version",
+        "created_at",
+        "is_active",
+        "quality",
+        "training_seconds",
+        "promotion_note",
+    ]
+    actions = [activate_selected]
     exclude = ["artifact"]
     readonly_fields = [
         "version",
@@ -116,14 +158,29 @@ class ClassifierModelAdmin(admin.ModelAdmin):
         "labels",
         "artifact_sha256",
         "metrics",
+        "thresholds",
+        "workload",
+        "promotion_note",
         "library_versions",
         "data_reference",
         "training_seconds",
         "is_active",
     ]
 
+    @admin.display(description="Validation ROC-AUC / Brier")
+    def quality(self, record: ClassifierModel) -> str:
+        return "; ".join(
+            f"{label} {figures.get('roc_auc', 0):.4f} / {figures.get('brier', float('nan')):.4f}"
+            for label, figures in record.metrics.items()
+        )
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[ClassifierModel]:
         return super().get_queryset(request).defer("artifact")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # versions are made by `manage.py train_classifier`
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ClassifierModel | None = None
+    ) -> bool:
+        return False  # versions are kept, so any can be rolled back to and every score explained

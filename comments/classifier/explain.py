@@ -134,9 +134,10 @@ def ngram_occurrences(vectorizer: HashingVectorizer, text: str) -> Iterator[tupl
             padded = f" {word.group()} "
             for n in range(low, high + 1):
                 for offset in range(max(len(padded) - n + 1, 1)):
-                    # Padding (index 0 and the last) is not in the text; clip to the word.
-                    first = max(offset - 1, 0)
-                    last = min(offset + n - 1, len(word.group())) - 1
+                    # Padding (index 0 and the last) is not in the text: clip to the word; a
+                    # unigram of padding alone stands for the word's edge character.
+                    first = min(max(offset - 1, 0), len(word.group()) - 1)
+                    last = max(min(offset + n - 2, len(word.group()) - 1), first)
                     yield (
                         padded[offset : offset + n],
                         int(origin[word.start() + first]),

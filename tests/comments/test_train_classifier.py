@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 
 from comments import classifier
 from comments.models import ClassifierModel
-from comments.services import activate_classifier
+from comments.services import activate_classifier, approve_comment, reject_comment
+from tests.factories import make_article, make_comment, make_moderator, make_user
 
 QUICK_ROWS = "2000"  # per dataset: seconds, and both classes on both sides of the split
 
@@ -56,6 +57,22 @@ def test_it_trains_stores_and_activates_a_model(training_data_dir: Path) -> None
     assert record.data_reference["files"]["toxicity"]["rows"] == int(QUICK_ROWS)
     assert record.library_versions["scikit-learn"]
     assert record.training_seconds > 0
+    for label in classifier.LABELS:
+        figures = record.metrics[label]
+        assert {"average_precision", "precision_at_recall_80", "brier", "reliability"} <= set(
+            figures
+        )
+        limits = record.thresholds[label]
+        assert 0 <= limits["publish"] <= limits["reject"] <= 1
+        assert figures["thresholds"]["targets"] == {
+            "max_harm_published": 0.01,
+            "min_reject_precision": 0.99,
+        }
+        assert figures["thresholds"]["harm_published"] <= 0.01
+    assert record.metrics["toxicity"]["base_rate"] == 0.1
+    workload = record.workload
+    assert workload["published"] + workload["held"] + workload["rejected"] == pytest.approx(1)
+    assert "No model was active." in record.promotion_note
 
     for line in [
         f"Reading training data from {training_data_dir}",
@@ -63,6 +80,9 @@ def test_it_trains_stores_and_activates_a_model(training_data_dir: Path) -> None
         "Fitting toxicity on",
         "Fitting spam on",
         "validation ROC-AUC",
+        "precision at 80% recall",
+        "publish below",
+        "Expected workload on",
         "MB",
         "Saved classifier v1 and activated it",
     ]:
@@ -121,3 +141,57 @@ def test_it_names_the_columns_a_dataset_lacks(tmp_path: Path) -> None:
 def test_it_refuses_a_slice_too_small_to_hold_both_classes(training_data_dir: Path) -> None:
     with pytest.raises(CommandError, match="does not hold both classes"):
         train_classifier("--data-dir", str(training_data_dir), "--limit", "3")
+
+
+@pytest.mark.django_db
+def test_it_keeps_the_active_model_when_the_candidate_is_worse(training_data_dir: Path) -> None:
+    train_classifier("--data-dir", str(training_data_dir), "--limit", QUICK_ROWS)
+
+    output = train_classifier("--data-dir", str(training_data_dir), "--limit", "300")
+
+    assert "Kept v1: the candidate is worse" in output
+    assert "Saved classifier v2 (not activated)" in output
+    candidate = ClassifierModel.objects.get(version=2)
+    assert not candidate.is_active
+    assert candidate.promotion_note.startswith("Kept v1: the candidate is worse")
+    assert ClassifierModel.objects.active().get().version == 1
+
+
+@pytest.mark.django_db
+def test_it_promotes_a_candidate_that_is_not_worse(training_data_dir: Path) -> None:
+    train_classifier("--data-dir", str(training_data_dir), "--limit", "300")
+
+    output = train_classifier("--data-dir", str(training_data_dir), "--limit", QUICK_ROWS)
+
+    assert "Comparing with the active model v1" in output
+    assert "Saved classifier v2 and activated it" in output
+    assert "toxicity on the validation split: ROC-AUC" in output
+    assert ClassifierModel.objects.active().get().version == 2
+
+
+@pytest.mark.django_db
+def test_it_learns_from_moderators_decisions(training_data_dir: Path) -> None:
+    moderator, article = make_moderator(), make_article()
+    author = make_user("writer")
+    for n in range(10):
+        comment = make_comment(
+            article=article, author=author, body=f"you absolute walnut number {n}", status="held"
+        )
+        reject_comment(comment=comment, moderator=moderator, reason="abusive")
+        kind = make_comment(
+            article=article, author=author, body=f"a kind word number {n}", status="held"
+        )
+        approve_comment(comment=kind, moderator=moderator)
+
+    output = train_classifier("--data-dir", str(training_data_dir), "--limit", QUICK_ROWS)
+
+    assert "toxicity: 20 moderator decisions: 16 train, 4 most recent validate" in output
+    record = ClassifierModel.objects.get()
+    assert record.data_reference["moderator_decisions"]["toxicity"] == {"train": 16, "recent": 4}
+    assert record.data_reference["moderator_decisions"]["spam"] == {"train": 8, "recent": 2}
+    assert record.metrics["toxicity"]["n_decisions_train"] == 16
+    assert record.metrics["toxicity"]["decisions"]["n"] == 4
+    # The decisions taught it: the moderators' own insult now scores as toxic.
+    model = classifier.get_active_model()
+    assert model is not None
+    assert model.score("you absolute walnut")["toxicity"] > model.score("a kind word")["toxicity"]

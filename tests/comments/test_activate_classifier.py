@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+
+import pytest
+import skops.io as sio
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.test import Client
+from sklearn.ensemble import RandomForestClassifier
+
+from comments import classifier
+from comments.models import ClassifierModel, EventAction, ModerationEvent
+from comments.services import activate_classifier
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_model_cache() -> Iterator[None]:
+    classifier.clear_model_cache()
+    yield
+    classifier.clear_model_cache()
+
+
+def store(version: int, artifact: bytes, *, active: bool = False) -> ClassifierModel:
+    record = ClassifierModel.objects.create(
+        version=version,
+        labels=list(classifier.LABELS),
+        artifact=artifact,
+        artifact_sha256=hashlib.sha256(artifact).hexdigest(),
+        metrics={"toxicity": {"roc_auc": 0.97, "brier": 0.05}},
+        thresholds={"toxicity": {"publish": 0.2, "reject": 0.9}},
+        promotion_note=f"v{version} note",
+    )
+    if active:
+        activate_classifier(classifier_model=record)
+    return record
+
+
+def activate(*args: str) -> str:
+    out = io.StringIO()
+    call_command("activate_classifier", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_it_rolls_back_to_an_earlier_version_and_workers_follow(artifact: bytes) -> None:
+    store(1, artifact)
+    store(2, artifact, active=True)
+    assert classifier.get_active_model().version == 2  # type: ignore[union-attr]
+
+    output = activate("1", "--note", "v2 holds too much")
+
+    assert "Classifier v1 is now active." in output
+    assert ClassifierModel.objects.active().get().version == 1
+    # The next comment a worker scores uses v1, without a restart.
+    assert classifier.get_active_model().version == 1  # type: ignore[union-attr]
+    event = ModerationEvent.objects.filter(action=EventAction.CLASSIFIER_ACTIVATED).last()
+    assert event is not None and event.note == "v2 holds too much"
+    assert event.model_version.version == 1  # type: ignore[union-attr]
+
+
+def test_it_refuses_an_untrusted_version_and_keeps_the_active_one(artifact: bytes) -> None:
+    store(1, sio.dumps(RandomForestClassifier()))
+    store(2, artifact, active=True)
+
+    with pytest.raises(CommandError, match="v1 cannot be loaded: artifact holds untrusted"):
+        activate("1")
+
+    assert ClassifierModel.objects.active().get().version == 2
+
+
+def test_it_names_the_versions_there_are(artifact: bytes) -> None:
+    store(1, artifact, active=True)
+
+    with pytest.raises(CommandError, match=r"There is no classifier v9 \(stored: v1\)"):
+        activate("9")
+
+
+def test_it_says_when_the_version_is_already_active(artifact: bytes) -> None:
+    store(1, artifact, active=True)
+
+    assert "already active" in activate("1")
+
+
+def test_list_classifiers_shows_every_version_with_its_figures(artifact: bytes) -> None:
+    store(1, artifact)
+    store(2, artifact, active=True)
+    out = io.StringIO()
+
+    call_command("list_classifiers", stdout=out)
+
+    listing = out.getvalue()
+    assert listing.index("v2 * active") < listing.index("v1")
+    assert "toxicity: ROC-AUC 0.9700 Brier 0.0500" in listing
+    assert "publish < 0.200, reject >= 0.900" in listing
+    assert "v1 note" in listing
+
+
+def test_list_classifiers_says_when_there_are_none() -> None:
+    out = io.StringIO()
+    call_command("list_classifiers", stdout=out)
+    assert "No classifier versions yet" in out.getvalue()
+
+
+def test_an_admin_can_roll_back_from_the_admin(
+    admin_client: Client, admin_user: User, artifact: bytes
+) -> None:
+    first = store(1, artifact)
+    store(2, artifact, active=True)
+
+    response = admin_client.post(
+        "/admin/comments/classifiermodel/",
+        {"action": "activate_selected", "_selected_action": [first.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert ClassifierModel.objects.active().get().version == 1
+    assert "V1 is now active; workers follow" in response.content.decode()
+    event = ModerationEvent.objects.filter(action=EventAction.CLASSIFIER_ACTIVATED).last()
+    assert event is not None and event.actor == admin_user
