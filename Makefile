@@ -10,13 +10,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help install run test lint typecheck bench chromium clean
+.PHONY: help install run test lint typecheck bench bench-classifier chromium clean
 
 help:
 	@echo "make run      set up (venv, packages, database, demo, model) and start web + worker + beat"
 	@echo "make install  the set-up part of 'make run' alone"
 	@echo "make test     set up and run every test (lint, types, unit, integration, browser)"
 	@echo "make bench    print performance figures"
+	@echo "make bench-classifier  train the full model and print its quality, speed and size"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "newsroom needs Python 3.11, found " + sys.version.split()[0]'
@@ -63,5 +64,15 @@ test: $(VENV)/.installed chromium lint typecheck
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py
 
+# The peer model lives in its own virtualenv: it pins exact scikit-learn and joblib versions.
+PEER := .venv-peer
+$(PEER)/.installed:
+	$(PYTHON) -m venv $(PEER)
+	$(PEER)/bin/python -m pip install --quiet alt-profanity-check==1.9.1
+	@touch $@
+
+bench-classifier: $(VENV)/.installed $(PEER)/.installed
+	$(BIN)/python scripts/bench_classifier.py
+
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PEER) var staticfiles .pytest_cache .mypy_cache .ruff_cache

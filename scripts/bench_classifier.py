@@ -1,0 +1,211 @@
+"""Print the classifier's quality, speed and size figures: `make bench-classifier`.
+
+Trains the full model exactly as `manage.py train_classifier` does (without storing it), then
+prints per label: validation ROC-AUC, average precision and precision at 80% recall (at the
+label's real base rate), Brier score and reliability curve; the thresholds derived from the
+default targets and the workload they imply; training time; artifact size and load time;
+scoring latency for one comment and for a batch of 1,000. Beside our figures it prints those of
+alt-profanity-check, a pre-trained scikit-learn peer run in its own virtualenv.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+from comments import classifier  # noqa: E402
+from comments.classifier import metrics  # noqa: E402
+from comments.classifier.thresholds import Targets  # noqa: E402
+
+PEER_PYTHON = ROOT / ".venv-peer" / "bin" / "python"
+SINGLE_RUNS = 300
+BATCH = 1000
+BATCH_RUNS = 5
+LOAD_RUNS = 5
+
+
+def median_seconds(action: Callable[[], object], runs: int) -> float:
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def figures_line(name: str, result: metrics.Evaluation) -> str:
+    return (
+        f"  {name:<34} ROC-AUC {result.roc_auc:.4f}  AP {result.average_precision:.4f}  "
+        f"P@R80 {result.precision_at_recall_80:.4f}  Brier {result.brier:.4f}  n {result.n:,}"
+    )
+
+
+def peer_scores(texts: list[str]) -> list[float] | None:
+    if not PEER_PYTHON.exists():
+        return None
+    result = subprocess.run(  # noqa: S603 (our own virtualenv and script)
+        [str(PEER_PYTHON), str(ROOT / "scripts" / "peer_profanity_check.py")],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    scores: list[float] = json.loads(result.stdout)
+    return scores
+
+
+def main() -> None:
+    data_dir = Path(settings.TRAINING_DATA_DIR)
+    targets = {
+        label: Targets.from_setting(raw) for label, raw in settings.MODERATION_TARGETS.items()
+    }
+    print(f"Training the full model on {data_dir} (2 cores; as `manage.py train_classifier`)")
+    trained = classifier.train(data_dir=data_dir, targets=targets, progress=lambda line: None)
+    print(f"  training time {trained.training_seconds:.1f} s (budget 180 s)")
+
+    print("\nQuality on our validation split (sha256(id) % 5 == 0)")
+    peer_note = (
+        "alt-profanity-check was trained on Jigsaw and Davidson comments, very likely including "
+        "these validation rows: its Jigsaw figures are inflated."
+    )
+    for label, rows in trained.validation.items():
+        own = rows.own
+        ours = metrics.evaluate(rows.targets[own], rows.scores[own], base_rate=rows.base_rate)
+        rate = f"{rows.base_rate:.0%}" if rows.base_rate else "as sampled"
+        print(f" {label} (precision figures at {rate} positives)")
+        print(figures_line("newsroom", ours))
+        if not own.all():
+            print(
+                figures_line(
+                    "newsroom, with borrowed negatives", metrics.evaluate(rows.targets, rows.scores)
+                )
+            )
+            held = float((rows.scores[~own] >= trained.thresholds[label]["publish"]).mean())
+            print(
+                f"  ordinary discussion held for {label}: {held:.2%} of {int((~own).sum()):,} rows"
+            )
+        own_texts = [text for text, mine in zip(rows.texts, own, strict=True) if mine]
+        peer = peer_scores(own_texts)
+        if peer is None:
+            print(
+                "  alt-profanity-check: not installed (make bench-classifier installs .venv-peer)"
+            )
+        else:
+            peer_result = metrics.evaluate(rows.targets[own], peer, base_rate=rows.base_rate)
+            seen = "seen in its training: inflated" if label == "toxicity" else "unseen by it"
+            print(figures_line(f"alt-profanity-check ({seen})", peer_result))
+        print("  reliability (score bin: mean score vs share positive, rows)")
+        for row in ours.reliability:
+            print(
+                f"    {row.lower:.1f}-{row.upper:.1f}: {row.mean_score:.3f} "
+                f"vs {row.positive_rate:.3f} ({row.count:,})"
+            )
+    print(f" note: {peer_note}")
+
+    print("\nThresholds from the default targets, and the moderators' workload")
+    for label, limits in trained.thresholds.items():
+        derived = trained.metrics[label]["thresholds"]
+        goal = derived["targets"]
+        precision = derived["reject_precision"]
+        reject = (
+            f"reject from {limits['reject']:.3f} (precision {precision:.1%})"
+            if precision is not None
+            else "never reject (no threshold reaches the precision)"
+        )
+        print(
+            f"  {label}: targets harm in published <= {goal['max_harm_published']:.0%}, "
+            f"reject precision >= {goal['min_reject_precision']:.0%} -> publish below "
+            f"{limits['publish']:.3f} (harm {derived['harm_published']:.2%}), {reject}"
+        )
+    w = trained.workload
+    print(
+        f"  workload on {w['n']:,} {w['sample']}: {w['published']:.1%} published automatically, "
+        f"{w['held']:.1%} held for moderators, {w['rejected']:.1%} rejected automatically"
+    )
+
+    print("\nSize and speed")
+    started = time.perf_counter()
+    artifact = classifier.serialize(trained.pipelines)
+    save_seconds = time.perf_counter() - started
+    load_seconds = median_seconds(lambda: classifier.deserialize(artifact), LOAD_RUNS)
+    print(
+        f"  artifact {len(artifact) / 1e6:.1f} MB (budget 20 MB); save {save_seconds:.2f} s; "
+        f"load {load_seconds:.2f} s median of {LOAD_RUNS} (budget 2 s)"
+    )
+
+    model = classifier.ActiveModel(
+        record_id=0,
+        version=0,
+        pipelines=classifier.deserialize(artifact),
+        thresholds=trained.thresholds,
+    )
+    texts = trained.validation["toxicity"].texts
+    singles = iter(texts * (SINGLE_RUNS // len(texts) + 1))
+    single = median_seconds(lambda: model.score(next(singles)), SINGLE_RUNS)
+    explained = iter(texts)
+    explain = median_seconds(lambda: model.explain(next(explained)), SINGLE_RUNS)
+    batch = texts[:BATCH]
+    batch_seconds = median_seconds(lambda: model.score_many(batch), BATCH_RUNS)
+    print(
+        f"  score one comment (both labels): {single * 1000:.2f} ms median over "
+        f"{SINGLE_RUNS} comments (budget 5 ms)"
+    )
+    print(f"  explain one comment (both labels): {explain * 1000:.2f} ms median")
+    print(
+        f"  score a batch of {len(batch):,}: {batch_seconds:.3f} s median of {BATCH_RUNS} "
+        "(budget 0.5 s)"
+    )
+
+    decisions_line()
+
+
+def decisions_line() -> None:
+    """Compare on moderators' decisions in the configured database, if it holds any."""
+    from django.db import DatabaseError
+
+    from comments.services import moderator_decisions
+
+    try:
+        decisions = moderator_decisions(labels=classifier.LABELS)
+    except DatabaseError as error:
+        print(f"\nModerator decisions: database not readable ({error}); none compared.")
+        return
+    if not decisions:
+        print("\nModerator decisions: none in this database yet; nothing to compare on.")
+        return
+    model = classifier.get_active_model()
+    print("\nModerators' decisions in this database (unseen by both models)")
+    for label, rows in decisions.items():
+        if len(set(rows.targets.tolist())) < 2 or model is None:
+            print(
+                f"  {label}: {len(rows.texts):,} decisions, not both outcomes; nothing to compare"
+            )
+            continue
+        ours = metrics.evaluate(rows.targets, model.score_many(rows.texts)[label])
+        print(figures_line(f"{label}: active v{model.version}", ours))
+        peer = peer_scores(rows.texts)
+        if peer is not None:
+            print(
+                figures_line(f"{label}: alt-profanity-check", metrics.evaluate(rows.targets, peer))
+            )
+
+
+if __name__ == "__main__":
+    main()
