@@ -31,7 +31,7 @@ from comments.classifier.data import (
     read_examples,
     read_labelled_csv,
 )
-from comments.classifier.pipeline import build_pipeline, positive_probabilities
+from comments.classifier.pipeline import Recipe, fit_pipeline, positive_probabilities
 from comments.classifier.runtime import (
     ActiveModel,
     clear_model_cache,
@@ -51,14 +51,15 @@ __all__ = [
     "Examples",
     "LabelSource",
     "LabelledRows",
+    "Recipe",
     "TrainedModel",
     "TrainingDataError",
     "UntrustedArtifact",
     "artifact_types",
-    "build_pipeline",
     "clear_model_cache",
     "deserialize",
     "fit_label",
+    "fit_pipeline",
     "get_active_model",
     "is_validation",
     "library_versions",

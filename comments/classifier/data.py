@@ -6,11 +6,13 @@ import csv
 import hashlib
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from comments.classifier.pipeline import Recipe
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,10 @@ class LabelSource:
     # like spam (64% of ordinary discussion scored 0.4 or more); discussion is not spam.
     negatives_from: LabelSource | None = None
     negatives_limit: int = 0
+    # How much one borrowed negative counts in the fit, against one of the label's own rows.
+    negatives_weight: float = 1.0
+    # How this label's model is fitted.
+    recipe: Recipe = field(default_factory=Recipe)
     # The share of positives among real comments, for precision figures; None: as sampled.
     base_rate: float | None = None
 

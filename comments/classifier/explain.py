@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
+
+from comments.classifier.pipeline import SharedHashing, feature_parts
 
 TOP_SPANS = 5
 # Pushes smaller than this (in logit units) are noise, not a reason worth highlighting.
@@ -42,26 +44,58 @@ class Span:
         return {"start": self.start, "end": self.end, "weight": round(self.weight, 4)}
 
 
-def explain(pipeline: Pipeline, text: str, *, top: int = TOP_SPANS) -> list[Span]:
+class Occurrences:
+    """Each vectorizer's n-grams in one text, with where they occur and the column they hash
+    to: computed once per text and shared by every label using the same vectorizer."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._found: dict[str, tuple[list[tuple[int, int]], npt.NDArray[np.int64]]] = {}
+
+    def of(
+        self, vectorizer: HashingVectorizer
+    ) -> tuple[list[tuple[int, int]], npt.NDArray[np.int64]]:
+        key = repr(sorted(vectorizer.get_params().items()))
+        if key not in self._found:
+            grams = list(ngram_occurrences(vectorizer, self.text))
+            columns = (
+                hashed_indices(vectorizer, [gram for gram, _, _ in grams])
+                if grams
+                else np.zeros(0, dtype=np.int64)
+            )
+            self._found[key] = ([(start, end) for _, start, end in grams], columns)
+        return self._found[key]
+
+
+def explain(
+    pipeline: Pipeline,
+    text: str,
+    *,
+    top: int = TOP_SPANS,
+    hashing: SharedHashing | None = None,
+    occurrences: Occurrences | None = None,
+) -> list[Span]:
     """Return up to `top` words of `text` that pushed the score up most, strongest first."""
     if not text.strip():
         return []
-    features, coefficients = pipeline[:-1], linear_coefficients(pipeline[-1])
-    row = features.transform(np.array([text], dtype=object)).tocsr()
+    hashing = hashing or SharedHashing(np.array([text], dtype=object))
+    occurrences = occurrences or Occurrences(text)
+    row = hashing.features(pipeline)
+    coefficients = linear_coefficients(pipeline[-1])
     share = dict(
         zip(row.indices.tolist(), (row.data * coefficients[row.indices]).tolist(), strict=True)
     )
 
     char_weight = np.zeros(len(text), dtype=np.float64)
-    for offset, vectorizer in hashed_parts(features):
-        occurrences = list(ngram_occurrences(vectorizer, text))
-        if not occurrences:
-            continue
-        indices = offset + hashed_indices(vectorizer, [ngram for ngram, _, _ in occurrences])
+    offset = 0
+    for vectorizer, _ in feature_parts(pipeline):
+        positions, columns = occurrences.of(vectorizer)
+        indices = (columns + offset).tolist()
+        offset += vectorizer.n_features
         counts: dict[int, int] = {}
-        for index in indices.tolist():
+        for index in indices:
             counts[index] = counts.get(index, 0) + 1
-        for index, (_, start, end) in zip(indices.tolist(), occurrences, strict=True):
+        for index, (start, end) in zip(indices, positions, strict=True):
             push = share.get(index, 0.0) / counts[index]
             if push and end > start:
                 char_weight[start:end] += push / (end - start)
@@ -80,21 +114,6 @@ def linear_coefficients(estimator: Any) -> npt.NDArray[np.float64]:
     """The weight of each feature on the positive class's logit."""
     coefficients: npt.NDArray[np.float64] = np.asarray(estimator.coef_, dtype=np.float64)[0]
     return coefficients
-
-
-def hashed_parts(features: Any) -> Iterator[tuple[int, HashingVectorizer]]:
-    """Each HashingVectorizer in the feature steps, with where its columns start."""
-    step = features[-1] if isinstance(features, Pipeline) else features
-    parts = (
-        [part for _, part in step.transformer_list] if isinstance(step, FeatureUnion) else [step]
-    )
-    offset = 0
-    for part in parts:
-        vectorizer = part[0] if isinstance(part, Pipeline) else part
-        if not isinstance(vectorizer, HashingVectorizer):
-            raise TypeError(f"cannot explain features made by {type(vectorizer).__name__}")
-        yield offset, vectorizer
-        offset += vectorizer.n_features
 
 
 def hashed_indices(vectorizer: HashingVectorizer, ngrams: list[str]) -> npt.NDArray[np.int64]:

@@ -12,8 +12,8 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from comments.classifier.artifact import ArtifactError, deserialize
-from comments.classifier.explain import explain
-from comments.classifier.pipeline import positive_probabilities
+from comments.classifier.explain import Occurrences, explain
+from comments.classifier.pipeline import SharedHashing
 from comments.models import ClassifierModel
 
 logger = logging.getLogger(__name__)
@@ -46,8 +46,13 @@ class ActiveModel:
 
     def explain(self, text: str) -> dict[str, list[dict[str, Any]]]:
         """Return {label: [{"start", "end", "weight"}, ...]}: the spans that pushed it up most."""
+        hashing = SharedHashing(np.array([text], dtype=object))
+        occurrences = Occurrences(text)
         return {
-            label: [span.as_dict() for span in explain(pipeline, text)]
+            label: [
+                span.as_dict()
+                for span in explain(pipeline, text, hashing=hashing, occurrences=occurrences)
+            ]
             for label, pipeline in self._pipelines.items()
         }
 
@@ -55,9 +60,9 @@ class ActiveModel:
         """Return {label: [probability per text]}, as plain floats (JSON-ready)."""
         if not texts:
             return {label: [] for label in self.labels}
-        batch = np.array(texts, dtype=object)
+        hashing = SharedHashing(np.array(texts, dtype=object))
         return {
-            label: positive_probabilities(pipeline, batch).tolist()
+            label: hashing.probabilities(pipeline).tolist()
             for label, pipeline in self._pipelines.items()
         }
 

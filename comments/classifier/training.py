@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline
 
 from comments.classifier.data import SOURCES, SPLIT_RULE, Examples, read_examples
 from comments.classifier.metrics import base_rate_weights, evaluate
-from comments.classifier.pipeline import build_pipeline, positive_probabilities
+from comments.classifier.pipeline import fit_pipeline, positive_probabilities
 from comments.classifier.thresholds import Targets, derive_thresholds, workload
 
 # Jigsaw's held-out discussion comments, weighted to their real toxic rate, stand in for a
@@ -167,13 +167,20 @@ def fit_label(
     """Fit one label's pipeline on the training split; return it with its validation figures."""
     texts = np.array(examples.texts, dtype=object)
     train_mask, validation_mask = ~examples.validation, examples.validation
+    source = examples.source
     train_texts, train_targets = texts[train_mask], examples.targets[train_mask]
+    weights = np.where(examples.own[train_mask], 1.0, source.negatives_weight)
     if decisions is not None and decisions.n_train:
         older = ~decisions.recent
         train_texts = np.concatenate([train_texts, np.array(decisions.texts, dtype=object)[older]])
         train_targets = np.concatenate([train_targets, decisions.targets[older]])
-    pipeline = build_pipeline()
-    pipeline.fit(train_texts, train_targets)
+        weights = np.concatenate([weights, np.ones(int(older.sum()))])
+    pipeline = fit_pipeline(
+        train_texts,
+        train_targets,
+        recipe=source.recipe,
+        sample_weight=weights if (weights != 1.0).any() else None,
+    )
 
     scores = positive_probabilities(pipeline, texts[validation_mask])
     targets = examples.targets[validation_mask]
@@ -292,6 +299,7 @@ def data_reference(
                 "sha256": examples.file_sha256,
                 "rows": int(examples.own.sum()),
                 "positives": int(examples.targets.sum()),
+                "recipe": asdict(examples.source.recipe),
                 **(
                     {
                         "negatives_from": examples.source.negatives_from.path,
