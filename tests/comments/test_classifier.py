@@ -3,6 +3,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import skops.io as sio
@@ -11,6 +13,7 @@ from sklearn.ensemble import RandomForestClassifier
 
 from comments import classifier
 from comments.classifier import ActiveModel, ArtifactError, UntrustedArtifact
+from comments.classifier.data import JIGSAW
 from comments.models import ClassifierModel
 from comments.services import activate_classifier
 from tests.comments.conftest import TRAINING_ROWS
@@ -210,3 +213,27 @@ def test_it_refuses_an_artifact_altered_after_it_was_stored(
     with caplog.at_level(logging.ERROR, logger="comments.classifier"):
         assert classifier.get_active_model() is None
     assert "does not match its sha256" in caplog.text
+
+
+def expected_calibration_error(reliability: list[dict[str, float]]) -> float:
+    rows = sum(row["count"] for row in reliability)
+    return (
+        sum(row["count"] * abs(row["mean_score"] - row["positive_rate"]) for row in reliability)
+        / rows
+    )
+
+
+def test_its_toxicity_probabilities_are_calibrated(
+    trained: classifier.TrainedModel, training_data_dir: Path
+) -> None:
+    figures = trained.metrics["toxicity"]
+    assert expected_calibration_error(figures["reliability"]) < 0.05
+    validation = trained.validation["toxicity"]
+    mean_score = float(validation.scores[validation.own].mean())
+    assert mean_score == pytest.approx(float(validation.targets[validation.own].mean()), abs=0.03)
+
+    # The same slice without the Platt step scores worse: the calibration earns its place.
+    plain = replace(JIGSAW, recipe=replace(JIGSAW.recipe, calibration_folds=0))
+    examples = classifier.read_examples(plain, data_dir=training_data_dir, limit=TRAINING_ROWS)
+    _, uncalibrated, _ = classifier.fit_label(examples)
+    assert figures["brier"] < uncalibrated["brier"]
