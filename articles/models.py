@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +35,13 @@ class Article(models.Model):
     comment_policy = models.CharField(
         max_length=20, choices=CommentPolicy.choices, default=CommentPolicy.OPEN
     )
+    # Comments close by themselves this many days after publication; NULL keeps them open.
+    close_comments_after_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Close comments automatically this many days after publication; "
+        "empty keeps them open.",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -50,8 +59,18 @@ class Article(models.Model):
         return [p.strip() for p in self.body.split("\n\n") if p.strip()]
 
     @property
+    def comments_close_at(self) -> datetime | None:
+        """When comments close by themselves, or None if they never do."""
+        if self.close_comments_after_days is None:
+            return None
+        return self.published_at + timedelta(days=self.close_comments_after_days)
+
+    @property
     def accepts_comments(self) -> bool:
-        return self.comment_policy != CommentPolicy.CLOSED
+        if self.comment_policy == CommentPolicy.CLOSED:
+            return False
+        close_at = self.comments_close_at
+        return close_at is None or timezone.now() < close_at
 
     @property
     def is_premoderated(self) -> bool:

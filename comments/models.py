@@ -5,7 +5,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,6 +45,10 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 class CommentQuerySet(models.QuerySet["Comment"]):
     def published(self) -> CommentQuerySet:
         return self.filter(status=CommentStatus.PUBLISHED)
+
+    def visible(self) -> CommentQuerySet:
+        """What the public sees: published and not hidden by readers' reports."""
+        return self.published().filter(hidden_at__isnull=True)
 
     def held(self) -> CommentQuerySet:
         return self.filter(status=CommentStatus.HELD)
@@ -64,6 +80,65 @@ class CommentQuerySet(models.QuerySet["Comment"]):
         # page says plainly when comments are waiting unscored.
         return self.order_by(F("risk").desc(nulls_last=True), "created_at", "id")
 
+    def reported(self) -> CommentQuerySet:
+        """Comments with at least one open report, whatever their status (published included)."""
+        return self.filter(Exists(Report.objects.open().filter(comment=OuterRef("pk"))))
+
+    def hidden_by_reports(self) -> CommentQuerySet:
+        return self.published().filter(hidden_at__isnull=False)
+
+    def with_report_counts(self) -> CommentQuerySet:
+        """Annotate `open_report_count`: one correlated subquery, no query per card."""
+        open_reports = (
+            Report.objects.open()
+            .filter(comment=OuterRef("pk"))
+            .order_by()
+            .values("comment")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return self.annotate(
+            open_report_count=Coalesce(Subquery(open_reports, output_field=IntegerField()), 0)
+        )
+
+    def with_open_reports(self) -> CommentQuerySet:
+        """Prefetch each comment's open reports (oldest first) into `open_reports`: one query."""
+        return self.prefetch_related(
+            Prefetch(
+                "reports",
+                queryset=Report.objects.open().select_related("reporter").order_by("created_at"),
+                to_attr="open_reports",
+            )
+        )
+
+    def with_author_record(self) -> CommentQuerySet:
+        """Annotate the author's record: `author_comment_count`, `author_rejection_count` and
+        `author_rejection_rate` (0..1, of their decided comments), in the same query as the page.
+        """
+        by_author = Comment.objects.filter(author=OuterRef("author")).order_by().values("author")
+        total = by_author.annotate(n=Count("id")).values("n")
+        rejected = (
+            by_author.filter(status=CommentStatus.REJECTED).annotate(n=Count("id")).values("n")
+        )
+        decided = (
+            by_author.filter(status__in=[CommentStatus.PUBLISHED, CommentStatus.REJECTED])
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        qs = self.annotate(
+            author_comment_count=Coalesce(Subquery(total, output_field=IntegerField()), 0),
+            author_rejection_count=Coalesce(Subquery(rejected, output_field=IntegerField()), 0),
+            author_decided_count=Coalesce(Subquery(decided, output_field=IntegerField()), 0),
+        )
+        return qs.annotate(
+            author_rejection_rate=Coalesce(
+                Cast(F("author_rejection_count"), FloatField())
+                / NullIf(F("author_decided_count"), 0),
+                Value(0.0),
+                output_field=FloatField(),
+            )
+        )
+
     def stale_pending(self, older_than: timedelta) -> CommentQuerySet:
         """Pending comments whose last scoring request is older than `older_than`."""
         return self.pending().filter(scoring_requested_at__lt=timezone.now() - older_than)
@@ -92,6 +167,10 @@ class Comment(models.Model):
     scores = models.JSONField(default=dict, blank=True)
     risk = models.FloatField(null=True, blank=True)
     reason_codes = models.JSONField(default=list, blank=True)
+    # Set when enough distinct readers reported this published comment: the public stops seeing
+    # it until a moderator decides. Status stays `published` (the state machine is unchanged);
+    # approving clears it, rejecting removes the comment anyway.
+    hidden_at = models.DateTimeField(null=True, blank=True)
     # {label: [{"start": int, "end": int, "weight": float}, ...]}: the spans of `body` that pushed
     # each label's score up most, strongest first; the queue highlights them.
     explanations = models.JSONField(default=dict, blank=True)
@@ -133,6 +212,11 @@ class Comment(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == CommentStatus.PUBLISHED
+
+    @property
+    def is_visible(self) -> bool:
+        """Whether the public sees it: published and not hidden by readers' reports."""
+        return self.is_published and self.hidden_at is None
 
     @property
     def reasons(self) -> list[str]:
@@ -280,3 +364,149 @@ class ClassifierModel(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version}" + (" (active)" if self.is_active else "")
+
+
+class ReportReason(models.TextChoices):
+    ABUSIVE = "abusive", "Abusive"
+    SPAM = "spam", "Spam"
+    OFF_TOPIC = "off_topic", "Off-topic"
+    OTHER = "other", "Other"
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def open(self) -> ReportQuerySet:
+        return self.filter(resolved_at__isnull=True)
+
+
+class Report(models.Model):
+    """A reader's report on a comment. Open until a moderator decides the comment."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
+    )
+    reason = models.CharField(max_length=20, choices=ReportReason.choices)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports_resolved",
+    )
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["comment", "resolved_at"])]
+        constraints = [
+            # One report per reader per comment, ever: a resolved report is not a licence to
+            # report again and re-hide a comment a moderator has just approved.
+            models.UniqueConstraint(fields=["comment", "reporter"], name="one_report_per_reader"),
+            models.CheckConstraint(
+                condition=Q(reason__in=ReportReason.values), name="report_reason_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reporter} reported comment {self.comment_id}: {self.reason}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class AuthorStanding(models.Model):
+    """A reader's standing with the moderators: bans, suspensions, pre-moderation.
+
+    One row per author acted upon; authors without a row are in good standing.
+    """
+
+    author = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standing"
+    )
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    banned_at = models.DateTimeField(null=True, blank=True)
+    ban_reason = models.CharField(max_length=500, blank=True)
+    always_premoderate = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Standing of {self.author}"
+
+    @property
+    def is_banned(self) -> bool:
+        return self.banned_at is not None
+
+    def is_suspended(self, at: Any = None) -> bool:
+        when = at or timezone.now()
+        return self.suspended_until is not None and self.suspended_until > when
+
+
+class AuthorNote(models.Model):
+    """A moderator's note on an author, shown in the author drawer to other moderators."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderator_notes"
+    )
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="author_notes_written",
+    )
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["author", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Note on {self.author} by {self.written_by}"
+
+
+class WordRuleKind(models.TextChoices):
+    BANNED = "banned", "Banned: reject automatically"
+    SUSPECT = "suspect", "Suspect: hold for a moderator"
+
+
+class WordRuleQuerySet(models.QuerySet["WordRule"]):
+    def banned(self) -> WordRuleQuerySet:
+        return self.filter(kind=WordRuleKind.BANNED)
+
+    def suspect(self) -> WordRuleQuerySet:
+        return self.filter(kind=WordRuleKind.SUSPECT)
+
+
+class WordRule(models.Model):
+    """A word or phrase matched on word boundaries, case-insensitively, in new comments."""
+
+    phrase = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=WordRuleKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="word_rules_created",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = WordRuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "phrase"]
+        constraints = [
+            # One rule per phrase whatever its case: "Idiot" and "idiot" match the same text.
+            models.UniqueConstraint(Lower("phrase"), name="word_rule_phrase_unique_ci"),
+            models.CheckConstraint(
+                condition=Q(kind__in=WordRuleKind.values), name="word_rule_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.phrase}"
