@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from comments import classifier, policy
+from comments import classifier, policy, rules
 from comments.models import (
     ClassifierModel,
     Comment,
@@ -90,7 +90,10 @@ def score_comment(*, comment_id: int) -> Comment | None:
     scores = active.score(comment.body) if active is not None else None
     thresholds = policy.thresholds_from_settings(settings.MODERATION_THRESHOLDS)
     decision = policy.decide(
-        scores=scores, thresholds=thresholds, premoderated=comment.article.is_premoderated
+        scores=scores,
+        thresholds=thresholds,
+        premoderated=comment.article.is_premoderated,
+        rules=rules.gather_rule_signals(comment),
     )
 
     with transaction.atomic():

@@ -217,6 +217,18 @@ MODERATION_THRESHOLDS = {
     },
 }
 
+# The workspace's rules (issue 4).
+# Hold comments that contain a link (a URL, "www." or a bare domain) for a moderator.
+MODERATION_HOLD_LINKS = envbool("MODERATION_HOLD_LINKS", "true")
+# Hold an author's comments until they have this many published ones; 0 turns the rule off. Off
+# by default: the classifier already holds what it is unsure of, and holding every newcomer's
+# first comments would fill the queue with harmless ones. A site under a spam wave sets 2 or 3.
+MODERATION_HOLD_FIRST_COMMENTS = envint("MODERATION_HOLD_FIRST_COMMENTS", 0)
+# A published comment reported by this many distinct readers is hidden until a moderator decides.
+MODERATION_HIDE_AFTER_REPORTS = envint("MODERATION_HIDE_AFTER_REPORTS", 3)
+# Moderation pages show a banner when the oldest held comment has waited longer than this.
+MODERATION_WAIT_ALERT_SECONDS = envint("MODERATION_WAIT_ALERT_SECONDS", 3600)
+
 # Classifier training data: the labelled datasets beside the checkout by default.
 _default_data_dir = BASE_DIR.parent / "shared" / "data"
 TRAINING_DATA_DIR = Path(os.getenv("TRAINING_DATA_DIR", str(_default_data_dir)))
