@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 
 class CommentPolicy(models.TextChoices):
@@ -20,7 +21,8 @@ class ArticleQuerySet(models.QuerySet["Article"]):
     def with_comment_counts(self) -> ArticleQuerySet:
         return self.annotate(
             published_comment_count=models.Count(
-                "comments", filter=models.Q(comments__status="published")
+                "comments",
+                filter=models.Q(comments__status="published", comments__hidden_at__isnull=True),
             )
         )
 
@@ -71,6 +73,15 @@ class Article(models.Model):
             return False
         close_at = self.comments_close_at
         return close_at is None or timezone.now() < close_at
+
+    @property
+    def closed_message(self) -> str:
+        """Why comments are closed, for readers (only meaningful when they are)."""
+        close_at = self.comments_close_at
+        if self.comment_policy != CommentPolicy.CLOSED and close_at is not None:
+            when = date_format(timezone.localtime(close_at), "j F Y")
+            return f"Comments on this article closed on {when}."
+        return "Comments are closed on this article."
 
     @property
     def is_premoderated(self) -> bool:

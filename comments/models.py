@@ -20,6 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from comments import policy
 
@@ -444,6 +445,17 @@ class AuthorStanding(models.Model):
     def is_suspended(self, at: Any = None) -> bool:
         when = at or timezone.now()
         return self.suspended_until is not None and self.suspended_until > when
+
+    def posting_refusal(self) -> str | None:
+        """Why this author may not post now, in words for them; None if they may."""
+        if self.is_banned:
+            return "Your account has been banned from commenting" + (
+                f": {self.ban_reason}" if self.ban_reason else "."
+            )
+        if self.suspended_until is not None and self.is_suspended():
+            until = date_format(timezone.localtime(self.suspended_until), "j F Y, H:i T")
+            return f"Your account is suspended from commenting until {until}."
+        return None
 
 
 class AuthorNote(models.Model):

@@ -23,6 +23,7 @@ from comments.models import (
     CommentStatus,
     EventAction,
     ModerationEvent,
+    Report,
 )
 
 if TYPE_CHECKING:
@@ -183,7 +184,13 @@ def _moderate(
         from_status = locked.status
         locked.status = to_status
         locked.decided_at = timezone.now()
-        locked.save(update_fields=["status", "decided_at"])
+        # A moderator's decision answers the readers' reports too: the comment leaves the
+        # Reported queue, and an approved one is shown again if reports had hidden it.
+        locked.hidden_at = None
+        locked.save(update_fields=["status", "decided_at", "hidden_at"])
+        Report.objects.open().filter(comment=locked).update(
+            resolved_at=locked.decided_at, resolved_by=moderator
+        )
         ModerationEvent.objects.create(
             comment=locked,
             actor=moderator,

@@ -2,17 +2,41 @@ from __future__ import annotations
 
 from django.urls import path
 
-from comments import moderation_views, views
+from comments import author_views, moderation_views, report_views, views
 
 app_name = "comments"
 
 urlpatterns = [
     path("articles/<slug:slug>/comments/", views.post_comment, name="post"),
     path("comments/<int:pk>/", views.comment_detail, name="detail"),
+    path("comments/<int:pk>/report/", report_views.report, name="report"),
     path("moderation/", moderation_views.moderation_queue, name="moderation-queue"),
     path(
         "moderation/comments/<int:pk>/<str:action>/",
         moderation_views.moderate,
         name="moderate",
+    ),
+    # Authors (the drawer): the record and history, and the actions on an author.
+    path("moderation/authors/<int:pk>/", author_views.author_detail, name="moderation-author"),
+    path(
+        "moderation/authors/<int:pk>/note/",
+        author_views.add_note,
+        name="moderation-author-note",
+    ),
+    path(
+        "moderation/authors/<int:pk>/suspend/",
+        author_views.suspend,
+        name="moderation-author-suspend",
+    ),
+    path("moderation/authors/<int:pk>/ban/", author_views.ban, name="moderation-author-ban"),
+    path(
+        "moderation/authors/<int:pk>/premoderate/",
+        author_views.premoderate,
+        name="moderation-author-premoderate",
+    ),
+    path(
+        "moderation/authors/<int:pk>/reinstate/",
+        author_views.reinstate,
+        name="moderation-author-reinstate",
     ),
 ]
