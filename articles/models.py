@@ -75,6 +75,11 @@ class Article(models.Model):
         return close_at is None or timezone.now() < close_at
 
     @property
+    def comment_policy_name(self) -> str:
+        """The policy's short name: "Open", "Pre-moderate" or "Closed"."""
+        return self.get_comment_policy_display().split(":")[0]
+
+    @property
     def closed_message(self) -> str:
         """Why comments are closed, for readers (only meaningful when they are)."""
         close_at = self.comments_close_at

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from comments import author_views, moderation_views, report_views, views
+from comments import author_views, moderation_views, report_views, rule_views, views
 
 app_name = "comments"
 
@@ -38,5 +38,18 @@ urlpatterns = [
         "moderation/authors/<int:pk>/reinstate/",
         author_views.reinstate,
         name="moderation-author-reinstate",
+    ),
+    # Rules: word lists and per-article comment settings.
+    path("moderation/rules/", rule_views.rules, name="moderation-rules"),
+    path("moderation/rules/add/", rule_views.add_rule, name="moderation-rule-add"),
+    path(
+        "moderation/rules/<int:pk>/remove/",
+        rule_views.remove_rule,
+        name="moderation-rule-remove",
+    ),
+    path(
+        "moderation/articles/<slug:slug>/settings/",
+        rule_views.article_settings,
+        name="moderation-article-settings",
     ),
 ]
