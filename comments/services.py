@@ -153,16 +153,41 @@ def approve_comment(
 
 
 def reject_comment(
-    *, comment: Comment, moderator: Any, note: str = "", expected_status: str | None = None
+    *,
+    comment: Comment,
+    moderator: Any,
+    reason: str = "",
+    note: str = "",
+    expected_status: str | None = None,
 ) -> Comment:
-    """Reject a comment on a moderator's word (a held one, or a published one after the fact)."""
+    """Reject a comment on a moderator's word (a held one, or a published one after the fact).
+
+    `reason` is a RejectReason: stored on the event, it becomes a training label.
+    """
     return _moderate(
         comment=comment,
         moderator=moderator,
         to_status=CommentStatus.REJECTED,
         action=EventAction.REJECTED,
+        reject_reason=reason,
         note=note,
         expected_status=expected_status,
+    )
+
+
+def restore_comment(
+    *, comment: Comment, moderator: Any, expected_status: str | None = None
+) -> Comment:
+    """Publish a rejected comment again: the moderator (or another) was wrong to reject it."""
+    # Only a rejected comment can be restored, whatever the caller believed it was.
+    if expected_status not in (None, CommentStatus.REJECTED):
+        raise InvalidTransition(comment, CommentStatus.PUBLISHED)
+    return _moderate(
+        comment=comment,
+        moderator=moderator,
+        to_status=CommentStatus.PUBLISHED,
+        action=EventAction.RESTORED,
+        expected_status=CommentStatus.REJECTED,
     )
 
 
@@ -172,6 +197,7 @@ def _moderate(
     moderator: Any,
     to_status: str,
     action: str,
+    reject_reason: str = "",
     note: str = "",
     expected_status: str | None = None,
 ) -> Comment:
@@ -200,6 +226,7 @@ def _moderate(
             reason_codes=locked.reason_codes,
             scores=locked.scores,
             model_version_id=locked.model_version_id,
+            reject_reason=reject_reason,
             note=note,
         )
     logger.info("comment %s %s -> %s by %s", locked.pk, from_status, to_status, moderator)

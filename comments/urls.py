@@ -11,6 +11,14 @@ urlpatterns = [
     path("comments/<int:pk>/", views.comment_detail, name="detail"),
     path("comments/<int:pk>/report/", report_views.report, name="report"),
     path("moderation/", moderation_views.moderation_queue, name="moderation-queue"),
+    path("moderation/changes/", moderation_views.changes, name="moderation-changes"),
+    path("moderation/bulk/", moderation_views.bulk, name="moderation-bulk"),
+    # Before the catch-all action route below, which would otherwise take "undo" as an action.
+    path(
+        "moderation/comments/<int:pk>/undo/",
+        moderation_views.undo,
+        name="moderation-undo",
+    ),
     path(
         "moderation/comments/<int:pk>/<str:action>/",
         moderation_views.moderate,

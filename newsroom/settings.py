@@ -228,6 +228,11 @@ MODERATION_HOLD_FIRST_COMMENTS = envint("MODERATION_HOLD_FIRST_COMMENTS", 0)
 MODERATION_HIDE_AFTER_REPORTS = envint("MODERATION_HIDE_AFTER_REPORTS", 3)
 # Moderation pages show a banner when the oldest held comment has waited longer than this.
 MODERATION_WAIT_ALERT_SECONDS = envint("MODERATION_WAIT_ALERT_SECONDS", 3600)
+# The moderation queue (issue 4): cards per page; how long a moderator may undo a decision; how
+# often an open queue asks which of its comments others have decided meanwhile.
+MODERATION_PAGE_SIZE = envint("MODERATION_PAGE_SIZE", 50)
+MODERATION_UNDO_SECONDS = envint("MODERATION_UNDO_SECONDS", 10)
+MODERATION_POLL_SECONDS = envint("MODERATION_POLL_SECONDS", 10)
 
 # Classifier training data: the labelled datasets beside the checkout by default.
 _default_data_dir = BASE_DIR.parent / "shared" / "data"
