@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from comments import author_views, moderation_views, report_views, rule_views, views
+from comments import (
+    author_views,
+    moderation_views,
+    oversight_views,
+    report_views,
+    rule_views,
+    views,
+)
 
 app_name = "comments"
 
@@ -60,4 +67,7 @@ urlpatterns = [
         rule_views.article_settings,
         name="moderation-article-settings",
     ),
+    # Oversight.
+    path("moderation/audit/", oversight_views.audit_log, name="moderation-audit"),
+    path("moderation/dashboard/", oversight_views.dashboard, name="moderation-dashboard"),
 ]
