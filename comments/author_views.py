@@ -87,9 +87,10 @@ def _render_panel(
     context = author_context(author)
     context.update(
         {
-            "note_form": AuthorNoteForm(),
-            "suspend_form": SuspendForm(),
-            "ban_form": BanForm(),
+            # Each form its own id prefix: several share field names ("reason") on one page.
+            "note_form": AuthorNoteForm(auto_id="id_note_%s"),
+            "suspend_form": SuspendForm(auto_id="id_suspend_%s"),
+            "ban_form": BanForm(auto_id="id_ban_%s"),
             "premoderate_form": ReasonForm(auto_id="id_premoderate_%s"),
             "reinstate_form": ReasonForm(auto_id="id_reinstate_%s"),
             **(forms or {}),
@@ -107,8 +108,6 @@ def _author_action(
     form_class: type[Form],
     form_key: str,
     act: Callable[[Any, Any, Form], str],
-    *,
-    auto_id: str = "id_%s",
 ) -> Callable[..., HttpResponse]:
     """Build a view that validates `form_class`, runs `act` and answers with the panel."""
 
@@ -118,7 +117,8 @@ def _author_action(
     @vary_on_headers("HX-Request")
     def view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         author = _get_author(pk)
-        form = form_class(request.POST, auto_id=auto_id)
+        prefix = form_key.removesuffix("_form")
+        form = form_class(request.POST, auto_id=f"id_{prefix}_%s")
         if not form.is_valid():
             return _render_panel(request, author, forms={form_key: form}, status=400)
         done = act(author, request.user, form)
@@ -175,7 +175,5 @@ def _reinstate(author: Any, moderator: Any, form: Form) -> str:
 add_note = _author_action(AuthorNoteForm, "note_form", _note)
 suspend = _author_action(SuspendForm, "suspend_form", _suspend)
 ban = _author_action(BanForm, "ban_form", _ban)
-premoderate = _author_action(
-    ReasonForm, "premoderate_form", _premoderate, auto_id="id_premoderate_%s"
-)
-reinstate = _author_action(ReasonForm, "reinstate_form", _reinstate, auto_id="id_reinstate_%s")
+premoderate = _author_action(ReasonForm, "premoderate_form", _premoderate)
+reinstate = _author_action(ReasonForm, "reinstate_form", _reinstate)

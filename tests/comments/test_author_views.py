@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -220,3 +221,13 @@ def test_it_sends_anonymous_visitors_to_sign_in(client: Client, author: Any) -> 
 
 def test_it_refuses_get_on_actions(moderator_client: Client, author: Any) -> None:
     assert moderator_client.get(action_url(author, "ban")).status_code == 405
+
+
+def test_it_gives_every_field_of_the_panel_its_own_id(
+    moderator_client: Client, author: Any
+) -> None:
+    # Several forms share field names ("reason"): labels must still point at their own field.
+    html = moderator_client.get(detail_url(author), **HX).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    assert 'for="id_ban_reason"' in html and 'for="id_suspend_reason"' in html
