@@ -14,20 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from comments.models import (
-    AuthorNote,
-    AuthorStanding,
-    Comment,
-    CommentStatus,
-    EventAction,
-    ModerationEvent,
-    Report,
-)
+from comments.models import AuthorNote, AuthorStanding, Comment, EventAction, ModerationEvent
+from comments.moderation_services import moderate_in_bulk
 
 logger = logging.getLogger(__name__)
-
-# What a ban with "reject their comments" may reject: everything not rejected already.
-REJECTABLE = [CommentStatus.PENDING, CommentStatus.HELD, CommentStatus.PUBLISHED]
 
 
 def add_author_note(*, author: Any, moderator: Any, body: str) -> AuthorNote:
@@ -54,11 +44,8 @@ def suspend_author(
 def ban_author(
     *, author: Any, moderator: Any, reason: str = "", reject_comments: bool = False
 ) -> int:
-    """Stop an author posting for good; optionally reject every comment of theirs. Returns how
-    many comments were rejected.
-
-    The rejection is done in bulk, in a constant number of queries whatever the number of
-    comments: one read of what changes (for the audit), one update, batched inserts of events.
+    """Stop an author posting for good; optionally reject every comment of theirs (pending, held
+    and published). Returns how many comments were rejected.
     """
     with transaction.atomic():
         standing = _standing_for_update(author)
@@ -74,41 +61,11 @@ def ban_author(
 
 
 def _reject_all(author: Any, moderator: Any) -> int:
-    now = timezone.now()
-    rejectable = Comment.objects.by_author(author).filter(status__in=REJECTABLE)
-    # select_for_update: a worker scoring one of these, or another moderator, waits for us; the
-    # status filter on the update below then only touches rows we audited.
-    rows = list(
-        rejectable.select_for_update().values_list(
-            "id", "status", "reason_codes", "scores", "model_version_id"
-        )
+    # The queue's bulk reject: a constant number of statements whatever the author's history,
+    # an audit event per comment, and their open reports resolved.
+    return moderate_in_bulk(
+        comments=Comment.objects.by_author(author), moderator=moderator, decision="reject"
     )
-    if not rows:
-        return 0
-    rejectable.update(status=CommentStatus.REJECTED, decided_at=now, hidden_at=None)
-    Report.objects.open().filter(comment__author=author).update(
-        resolved_at=now, resolved_by=moderator
-    )
-    ModerationEvent.objects.bulk_create(
-        [
-            ModerationEvent(
-                comment_id=comment_id,
-                subject=author,
-                actor=moderator,
-                action=EventAction.REJECTED,
-                from_status=status,
-                to_status=CommentStatus.REJECTED,
-                reason_codes=reason_codes,
-                scores=scores,
-                model_version_id=model_version_id,
-                note="Author banned",
-                created_at=now,
-            )
-            for comment_id, status, reason_codes, scores, model_version_id in rows
-        ],
-        batch_size=500,
-    )
-    return len(rows)
 
 
 def set_always_premoderate(*, author: Any, moderator: Any, reason: str = "") -> AuthorStanding:
