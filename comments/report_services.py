@@ -52,10 +52,23 @@ def report_comment(*, comment: Comment, reporter: Any, reason: str, note: str = 
                 )
         except IntegrityError:
             raise AlreadyReported("You have already reported this comment.") from None
-        open_reports = Report.objects.open().filter(comment=locked).count()
-        if open_reports >= settings.MODERATION_HIDE_AFTER_REPORTS:
-            _hide(locked, open_reports)
+        hide_if_reported(comment=locked)
     return report
+
+
+def hide_if_reported(*, comment: Comment) -> bool:
+    """Hide a public comment that enough distinct readers have open reports on; True if hidden.
+
+    Call it inside the transaction that holds the comment's row lock (reporting, or an undo that
+    reopened reports), so that two callers cannot both hide it.
+    """
+    if not comment.is_visible:
+        return False
+    open_reports = Report.objects.open().filter(comment=comment).count()
+    if open_reports < settings.MODERATION_HIDE_AFTER_REPORTS:
+        return False
+    _hide(comment, open_reports)
+    return True
 
 
 def _hide(comment: Comment, open_reports: int) -> None:

@@ -10,7 +10,12 @@ from pytest_django import Settings
 from articles.models import Article
 from comments import services
 from comments.models import Comment, CommentStatus, EventAction, ModerationEvent, Report
-from comments.report_services import AlreadyReported, dismiss_reports, report_comment
+from comments.report_services import (
+    AlreadyReported,
+    dismiss_reports,
+    hide_if_reported,
+    report_comment,
+)
 from tests.factories import make_article, make_comment, make_moderator, make_user
 
 pytestmark = pytest.mark.django_db
@@ -199,3 +204,16 @@ def test_it_resolves_reports_when_a_moderator_rejects_the_comment(
     published.refresh_from_db()
     assert (published.status, published.hidden_at) == ("rejected", None)
     assert not Comment.objects.reported().exists()
+
+
+def test_it_hides_again_a_comment_whose_reports_were_reopened(
+    settings: Settings, published: Comment
+) -> None:
+    settings.MODERATION_HIDE_AFTER_REPORTS = 2
+    Report.objects.create(comment=published, reporter=make_user("r1"), reason="spam")
+    assert hide_if_reported(comment=published) is False
+    Report.objects.create(comment=published, reporter=make_user("r2"), reason="spam")
+    assert hide_if_reported(comment=published) is True
+    assert published.hidden_at is not None
+    assert hide_if_reported(comment=published) is False  # already hidden: one HIDDEN event
+    assert ModerationEvent.objects.filter(action=EventAction.HIDDEN).count() == 1
