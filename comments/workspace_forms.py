@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -67,7 +67,7 @@ class SuspendForm(forms.Form):
     )
 
     @property
-    def until(self) -> Any:
+    def until(self) -> datetime:
         return timezone.now() + timedelta(days=self.cleaned_data["days"])
 
 
@@ -123,7 +123,7 @@ class WordRuleForm(forms.Form):
         return phrase
 
 
-class ArticleSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
+class ArticleSettingsForm(forms.ModelForm):
     comment_policy = forms.ChoiceField(
         label="Comments", choices=CommentPolicy.choices, widget=forms.RadioSelect
     )
