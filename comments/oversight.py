@@ -32,11 +32,6 @@ class QueueState:
     def oldest_wait(self) -> timedelta | None:
         return self.now - self.oldest_held_at if self.oldest_held_at else None
 
-    @property
-    def is_overdue(self) -> bool:
-        wait = self.oldest_wait
-        return wait is not None and wait.total_seconds() > settings.MODERATION_WAIT_ALERT_SECONDS
-
 
 def queue_state(now: datetime | None = None) -> QueueState:
     """How much waits for a moderator, and since when the oldest held comment has."""
@@ -54,20 +49,31 @@ def queue_state(now: datetime | None = None) -> QueueState:
     )
 
 
-def wait_alert(now: datetime | None = None) -> QueueState | None:
-    """The queue's state when its oldest held comment has waited too long; otherwise None.
+@dataclass(frozen=True)
+class WaitAlert:
+    """The oldest held comment has waited longer than MODERATION_WAIT_ALERT_SECONDS."""
+
+    held: int
+    oldest_held_at: datetime
+    now: datetime
+
+    @property
+    def waited(self) -> timedelta:
+        return self.now - self.oldest_held_at
+
+
+def wait_alert(now: datetime | None = None) -> WaitAlert | None:
+    """The alert when the oldest held comment has waited too long; otherwise None.
 
     One query: this runs on every moderation page.
     """
+    now = now or timezone.now()
     counts = Comment.objects.held().aggregate(n=Count("id"), oldest=Min("created_at"))
-    state = QueueState(
-        held=counts["n"],
-        pending=0,
-        reported=0,
-        oldest_held_at=counts["oldest"],
-        now=now or timezone.now(),
-    )
-    return state if state.is_overdue else None
+    oldest = counts["oldest"]
+    limit = timedelta(seconds=settings.MODERATION_WAIT_ALERT_SECONDS)
+    if oldest is None or now - oldest <= limit:
+        return None
+    return WaitAlert(held=counts["n"], oldest_held_at=oldest, now=now)
 
 
 def comments_per_hour(hours: int, now: datetime | None = None) -> list[tuple[datetime, int]]:

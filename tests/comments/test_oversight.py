@@ -59,7 +59,7 @@ def test_it_alerts_only_when_the_oldest_held_comment_waited_too_long(settings: S
         alert = oversight.wait_alert(NOW)
     assert len(queries) == 1
     assert alert is not None
-    assert (alert.held, alert.oldest_wait) == (2, timedelta(minutes=61))
+    assert (alert.held, alert.waited) == (2, timedelta(minutes=61))
 
 
 def test_it_counts_comments_in_each_of_the_last_hours_including_empty_ones() -> None:
