@@ -6,6 +6,7 @@ works as a plain form post (post, redirect, get) and, with htmx, swaps just what
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
 
 from comments import queues
 from comments.models import (
@@ -33,6 +35,7 @@ from comments.models import (
 from comments.moderation_forms import BulkForm, DecisionForm, QueueFilterForm, RejectForm
 from comments.moderation_services import CannotUndo, moderate_in_bulk, undo_decision
 from comments.queues import Queue
+from comments.report_services import dismiss_reports
 from comments.services import (
     InvalidTransition,
     approve_comment,
@@ -47,14 +50,24 @@ QUEUE_TEMPLATE = "comments/moderation_queue.html"
 
 
 def card_comments() -> Any:
-    """Comments with everything a card shows, in a constant number of queries per page."""
+    """Comments with everything a card shows but the authors' records (see with_records)."""
     return (
         Comment.objects.for_moderation()
         .select_related("parent__author")
         .with_report_counts()
-        .with_author_record()
         .with_open_reports()
     )
+
+
+def with_records(comments: Iterable[Comment]) -> list[tuple[Comment, queues.AuthorRecord]]:
+    """Pair each card's comment with its author's record: one aggregate query for the page.
+
+    Not an annotation on the page's query: SQLite would compute it for every comment in the
+    queue before sorting and cutting the page, a cost that grows with the queue.
+    """
+    cards = list(comments)
+    records = queues.author_records({comment.author_id for comment in cards})
+    return [(c, records.get(c.author_id, queues.AuthorRecord())) for c in cards]
 
 
 @require_GET
@@ -68,7 +81,9 @@ def moderation_queue(request: HtmxHttpRequest) -> HttpResponse:
     context = _page_context(request, form)
     if request.htmx and request.htmx.target == "queue-results":
         # htmx swaps only 2xx responses, so its errors come back as a 200 with the form.
-        return render(request, f"{QUEUE_TEMPLATE}#queue-results", context)
+        response = render(request, f"{QUEUE_TEMPLATE}#queue-results", context)
+        # The address bar gets the tidy, shareable URL, not every empty field of the form.
+        return push_url(response, context["next"])
     return render(request, QUEUE_TEMPLATE, context, status=status)
 
 
@@ -90,6 +105,7 @@ def _page_context(request: HtmxHttpRequest, form: QueueFilterForm) -> dict[str, 
         counts = queues.counts(form.filter(Comment.objects.all()))
         context.update(
             page=page,
+            cards=with_records(page),
             queue=Queue(form.queue_name),
             queue_links=_queue_links(form, counts),
         )
@@ -148,8 +164,10 @@ DECISIONS: dict[str, tuple[Any, type[DecisionForm]]] = {
     "approve": (approve_comment, DecisionForm),
     "reject": (reject_comment, RejectForm),
     "restore": (restore_comment, DecisionForm),
+    # A reported comment that may stay published: its reports are answered (comments/report_*).
+    "dismiss": (dismiss_reports, DecisionForm),
 }
-DONE = {"approve": "approved", "reject": "rejected", "restore": "restored"}
+DONE = {"approve": "approved", "reject": "rejected", "restore": "restored", "dismiss": "kept"}
 
 
 @require_POST
@@ -175,6 +193,8 @@ def moderate(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse:
     except InvalidTransition as exc:
         return _card_or_back(request, pk, error=_conflict(exc.comment))
     notice = f"You {DONE[action]} the comment by {comment.author}."
+    if action == "dismiss":
+        notice = f"You kept the comment by {comment.author} published; its reports are dismissed."
     return _card_or_back(request, pk, notice=notice, decided=True)
 
 
@@ -213,10 +233,12 @@ def _card_or_back(
     `decided`: the moderator has just decided it, so the card folds to its outcome and an Undo.
     """
     if request.htmx:
+        ((comment, record),) = with_records([card_comments().get(pk=pk)])
         context = {
-            "comment": card_comments().get(pk=pk),
+            "comment": comment,
             "error": error,
             "notice": notice,
+            "record": record,
             "decided": decided,
             "undo_seconds": settings.MODERATION_UNDO_SECONDS,
             "reject_reasons": RejectReason.choices,

@@ -155,7 +155,10 @@
     if (!card) return;
     var notice = card.querySelector(".queue-card__notice, .form-errors");
     if (notice) announce(notice.textContent.trim());
-    var lost = !document.activeElement || document.activeElement === document.body;
+    // htmx puts the focus back on an element with the same id (here the new card), or it is
+    // lost with the old one; either way it moves on from a decided card.
+    var active = document.activeElement;
+    var lost = !active || active === document.body || card.contains(active);
     if (!card.hasAttribute("data-actionable")) {
       lastDecided = card.id;
       if (lost) focusCard(neighbour(card) || card);

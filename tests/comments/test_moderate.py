@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from comments.models import Comment, ModerationEvent
+from comments.models import Comment, ModerationEvent, Report
 from tests.factories import make_article, make_comment, make_moderator, make_user
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +156,24 @@ def test_it_sends_anonymous_visitors_to_sign_in(client: Client, held: Comment) -
     response = client.post(url(held, "approve"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_it_keeps_a_reported_comment_published_and_dismisses_its_reports(
+    moderator_client: Client,
+) -> None:
+    reported = make_comment(article=make_article(), author=make_user(), status="published")
+    Report.objects.create(comment=reported, reporter=make_user("rita"), reason="spam")
+    page = moderator_client.get("/moderation/", {"queue": "reported"}).content.decode()
+    assert "Keep published</button>" in page
+    response = moderator_client.post(
+        url(reported, "dismiss"), {"expected_status": "published"}, **HX
+    )
+    assert "You kept the comment by alice published" in response.content.decode()
+    assert Comment.objects.get(pk=reported.pk).status == "published"
+    assert not Report.objects.open().exists()
+
+
+def test_it_offers_keep_published_only_for_reported_comments(moderator_client: Client) -> None:
+    make_comment(article=make_article(), author=make_user(), status="published")
+    page = moderator_client.get("/moderation/", {"queue": "published"}).content.decode()
+    assert "Keep published</button>" not in page

@@ -21,7 +21,7 @@ def queue_urls(comment: Comment) -> list[tuple[str, str]]:
         ("post", reverse("comments:moderation-undo", args=[comment.pk])),
         *[
             ("post", reverse("comments:moderate", args=[comment.pk, action]))
-            for action in ("approve", "reject", "restore")
+            for action in ("approve", "reject", "restore", "dismiss")
         ],
     ]
 

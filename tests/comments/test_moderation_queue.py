@@ -274,6 +274,17 @@ def test_it_answers_htmx_filters_with_the_results_only(moderator_client: Client)
     assert "Enter a number" in bad.content.decode()
 
 
+def test_it_says_when_a_queue_is_empty(moderator_client: Client) -> None:
+    held("somewhere else", risk=0.5)
+    assert "Nothing in Rejected: no comment is waiting here." in listed(
+        moderator_client, queue="rejected"
+    )
+    html = listed(moderator_client, q="absent")
+    assert "No comment in Held matches these filters." in html
+    assert 'id="bulk-form"' in html  # the page keeps its tools, and its live refresh
+    assert 'id="queue-poll"' in html
+
+
 def test_it_says_plainly_when_no_model_is_active(moderator_client: Client) -> None:
     make_comment(
         article=make_article(), author=make_user(), status="held", reason_codes=["unscored"]
