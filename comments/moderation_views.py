@@ -149,10 +149,13 @@ def _workspace_status(request: HtmxHttpRequest) -> dict[str, Any]:
 def _latest_undoable(moderator: Any) -> ModerationEvent | None:
     """This moderator's latest decision still inside the undo window, for pages without JS."""
     since = timezone.now() - timedelta(seconds=settings.MODERATION_UNDO_SECONDS)
+    # Only a decision that is still the last word on its comment (not undone, not overtaken).
+    later = ModerationEvent.objects.filter(comment=OuterRef("comment"), id__gt=OuterRef("id"))
     return (
         ModerationEvent.objects.filter(
             actor=moderator, action__in=UNDOABLE_ACTIONS, created_at__gte=since
         )
+        .exclude(Exists(later))
         .select_related("comment__author")
         .order_by("-id")
         .first()

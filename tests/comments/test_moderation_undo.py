@@ -122,6 +122,7 @@ def test_it_offers_undo_on_the_page_without_javascript(
     assert f'action="{undo_url(held)}"' in html
     back = client.post(undo_url(held), {"next": "/moderation/"}, follow=True)
     assert "Undone" in back.content.decode()
+    assert f'action="{undo_url(held)}"' not in back.content.decode()  # nothing left to undo
     assert Comment.objects.get(pk=held.pk).status == "held"
 
 
