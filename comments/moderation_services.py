@@ -24,6 +24,7 @@ from comments.models import (
     ModerationEvent,
     Report,
 )
+from comments.report_services import hide_if_reported
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ def undo_decision(*, comment: Comment, moderator: Any, now: datetime | None = No
             model_version_id=locked.model_version_id,
             note=f"Undid: {last.get_action_display()}.",
         )
+        # Reopened reports may be enough to hide it again, as they had before the decision.
+        hide_if_reported(comment=locked)
     logger.info(
         "comment %s %s -> %s (undo) by %s", locked.pk, last.to_status, locked.status, moderator
     )

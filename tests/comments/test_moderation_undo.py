@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django import Settings
 
-from comments import services
+from comments import report_services, services
 from comments.models import Comment, EventAction, ModerationEvent, Report
 from comments.moderation_services import CannotUndo, undo_decision
 from tests.factories import make_article, make_comment, make_moderator, make_user
@@ -95,6 +95,23 @@ def test_it_reopens_the_reports_the_decision_resolved(moderator: Any) -> None:
     assert not Report.objects.open().exists()
     undo_decision(comment=comment, moderator=moderator)
     assert Report.objects.open().count() == 1
+
+
+def test_it_hides_again_a_comment_its_reopened_reports_had_hidden(
+    moderator: Any, settings: Settings
+) -> None:
+    settings.MODERATION_HIDE_AFTER_REPORTS = 2
+    comment = make_comment(
+        article=make_article(), author=make_user(), status="published", hidden_at=timezone.now()
+    )
+    for reader in ("rita", "ravi"):
+        Report.objects.create(comment=comment, reporter=make_user(reader), reason="spam")
+    report_services.dismiss_reports(comment=comment, moderator=moderator)
+    assert Comment.objects.get(pk=comment.pk).hidden_at is None
+    undo_decision(comment=comment, moderator=moderator)
+    comment.refresh_from_db()
+    assert comment.hidden_at is not None and not comment.is_visible
+    assert list(comment.events.values_list("action", flat=True))[-2:] == ["undone", "hidden"]
 
 
 def test_it_undoes_from_the_card_with_htmx(client: Client, moderator: Any, held: Comment) -> None:
