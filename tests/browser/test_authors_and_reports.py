@@ -83,6 +83,8 @@ def test_it_bans_an_author_from_the_drawer_and_the_author_can_no_longer_post(
     drawer.get_by_label("Also reject all their comments, published ones included").check()
     drawer.get_by_role("button", name="Ban reader").click()
     expect(drawer.get_by_role("status")).to_have_text("reader is banned. 1 comment rejected.")
+    # The button the moderator pressed was swapped away: focus moves to what happened.
+    expect(drawer.get_by_text("reader is banned.")).to_be_focused()
     expect(drawer.locator(".standing")).to_contain_text("Banned")
     assert moderator.evaluate("window.__marker") == 1  # the drawer updated in place
 
