@@ -147,6 +147,10 @@ class RejectForm(DecisionForm):
     )
 
 
+class BulkUndoForm(forms.Form):
+    batch = forms.RegexField(regex=r"^[0-9a-f]{12}$", widget=forms.HiddenInput)
+
+
 class MultipleIdsField(forms.Field):
     """A list of comment ids from repeated `ids` inputs (checkboxes)."""
 

@@ -6,13 +6,14 @@ Keyword-only, atomic functions, as in comments/services.py (which holds the sing
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import DateTimeField, QuerySet, Value
+from django.db.models import DateTimeField, Exists, F, OuterRef, QuerySet, Value
 from django.utils import timezone
 
 from comments.models import (
@@ -88,8 +89,28 @@ def undo_decision(*, comment: Comment, moderator: Any, now: datetime | None = No
     return locked
 
 
+def new_batch() -> str:
+    """A fresh name for one bulk decision, to find its events again (and undo them)."""
+    return uuid.uuid4().hex[:12]
+
+
+def batch_note(decision: str, batch: str) -> str:
+    return f"Bulk {decision}, batch {batch}."
+
+
+def batch_of(event: ModerationEvent) -> str | None:
+    """The batch a bulk decision's event belongs to; None for a single decision."""
+    match = re.fullmatch(r"Bulk \w+, batch ([0-9a-f]{12})\.", event.note)
+    return match.group(1) if match else None
+
+
 def moderate_in_bulk(
-    *, comments: QuerySet[Comment], moderator: Any, decision: str, reject_reason: str = ""
+    *,
+    comments: QuerySet[Comment],
+    moderator: Any,
+    decision: str,
+    reject_reason: str = "",
+    batch: str = "",
 ) -> int:
     """Approve or reject every comment in `comments` that can still take `decision`.
 
@@ -97,11 +118,12 @@ def moderate_in_bulk(
     never forced. The work is a constant number of statements whatever the size (5 or 50,000
     comments): one INSERT ... SELECT writes the audit events straight from the selection, one
     UPDATE moves exactly the comments those events name, one more resolves their reports.
+    `batch` (new_batch()) names the decision for undo_bulk; one is made up if not given.
     """
     to_status, action = BULK_DECISIONS[decision]
     from_statuses = [status for status, nexts in ALLOWED_TRANSITIONS.items() if to_status in nexts]
     # Names this batch's events, so the UPDATE moves exactly the rows the INSERT recorded.
-    batch = f"Bulk {decision}, batch {uuid.uuid4().hex[:12]}."
+    note = batch_note(decision, batch or new_batch())
     stamp = timezone.now()
     with transaction.atomic():
         selected = (
@@ -120,14 +142,14 @@ def moderate_in_bulk(
                 "reason_codes",
                 "scores",
                 "model_version_id",
-                Value(batch),
+                Value(note),
                 Value(stamp, output_field=DateTimeField()),
             )
         )
         changed = _insert_events_from(selected)
-        decided = ModerationEvent.objects.filter(
-            action=action, created_at=stamp, note=batch
-        ).values("comment_id")
+        decided = ModerationEvent.objects.filter(action=action, created_at=stamp, note=note).values(
+            "comment_id"
+        )
         moved = Comment.objects.filter(pk__in=decided).update(
             status=to_status, decided_at=stamp, hidden_at=None
         )
@@ -140,6 +162,62 @@ def moderate_in_bulk(
             raise RuntimeError(f"bulk {decision}: {changed} events written, {moved} comments moved")
     logger.info("bulk %s of %d comment(s) by %s", decision, changed, moderator)
     return changed
+
+
+def undo_bulk(*, batch: str, moderator: Any, now: datetime | None = None) -> int:
+    """Reverse this moderator's bulk decision `batch` within MODERATION_UNDO_SECONDS.
+
+    Returns how many comments went back. As for one comment (undo_decision), only comments on
+    which the batch is still the last word go back; one someone has acted on since stays. A
+    constant number of statements, like the bulk decision itself.
+    """
+    now = now or timezone.now()
+    window = settings.MODERATION_UNDO_SECONDS
+    events = ModerationEvent.objects.filter(
+        actor=moderator, note__in=[batch_note(decision, batch) for decision in BULK_DECISIONS]
+    )
+    later = ModerationEvent.objects.filter(comment=OuterRef("comment"), id__gt=OuterRef("id"))
+    last_word = events.exclude(Exists(later)).filter(comment__status=F("to_status"))
+    undo_note = f"Undid bulk batch {batch}."
+    with transaction.atomic():
+        decided_at = events.order_by("id").values_list("created_at", flat=True).first()
+        if decided_at is None:
+            raise CannotUndo("There is no bulk decision of yours to undo.")
+        if now - decided_at > timedelta(seconds=window):
+            raise CannotUndo(f"Too late to undo: a decision can be undone for {window} seconds.")
+        # Lock the batch's comments first, so none is decided anew while they go back.
+        list(
+            Comment.objects.filter(pk__in=last_word.values("comment_id"))
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        undone = _insert_events_from(
+            last_word.order_by().values_list(
+                "comment_id",
+                Value(moderator.pk),
+                Value(EventAction.UNDONE),
+                "to_status",
+                "from_status",
+                Value(""),
+                "comment__reason_codes",
+                "comment__scores",
+                "comment__model_version_id",
+                Value(undo_note),
+                Value(now, output_field=DateTimeField()),
+            )
+        )
+        back = ModerationEvent.objects.filter(
+            action=EventAction.UNDONE, created_at=now, note=undo_note
+        )
+        for status in CommentStatus.values:  # one UPDATE per status they return to
+            Comment.objects.filter(
+                pk__in=back.filter(to_status=status).values("comment_id")
+            ).update(status=status, decided_at=now)
+        Report.objects.filter(
+            comment__in=back.values("comment_id"), resolved_by=moderator, resolved_at=decided_at
+        ).update(resolved_at=None, resolved_by=None)
+    logger.info("undid bulk batch %s (%d comment(s)) by %s", batch, undone, moderator)
+    return undone
 
 
 # The event columns, in the order of the SELECT in moderate_in_bulk.

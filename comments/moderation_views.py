@@ -32,8 +32,21 @@ from comments.models import (
     ModerationEvent,
     RejectReason,
 )
-from comments.moderation_forms import BulkForm, DecisionForm, QueueFilterForm, RejectForm
-from comments.moderation_services import CannotUndo, moderate_in_bulk, undo_decision
+from comments.moderation_forms import (
+    BulkForm,
+    BulkUndoForm,
+    DecisionForm,
+    QueueFilterForm,
+    RejectForm,
+)
+from comments.moderation_services import (
+    CannotUndo,
+    batch_of,
+    moderate_in_bulk,
+    new_batch,
+    undo_bulk,
+    undo_decision,
+)
 from comments.queues import Queue
 from comments.report_services import dismiss_reports
 from comments.services import (
@@ -138,11 +151,13 @@ def _workspace_status(request: HtmxHttpRequest) -> dict[str, Any]:
     pending = Comment.objects.pending().aggregate(
         total=Count("id"), stale=Count("id", filter=Q(created_at__lt=stale_before))
     )
+    undoable = _latest_undoable(request.user)
     return {
         "active_model": ClassifierModel.objects.active().defer("artifact").first(),
         "pending_count": pending["total"],
         "stale_pending_count": pending["stale"],
-        "undoable": _latest_undoable(request.user),
+        "undoable": undoable,
+        "undoable_batch": batch_of(undoable) if undoable else None,
     }
 
 
@@ -285,11 +300,13 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
     chosen = filter_form.select(Comment.objects.all()).exclude(Exists(acted_on_since))
     if data["scope"] == "selected":
         chosen = chosen.filter(pk__in=data["ids"])
+    batch = new_batch()
     changed = moderate_in_bulk(
         comments=chosen,
         moderator=request.user,
         decision=data["decision"],
         reject_reason=data["reason"] if data["decision"] == "reject" else "",
+        batch=batch,
     )
     verb = DONE[data["decision"]]
     done = f"{verb.capitalize()} {changed:,} comment{'s' if changed != 1 else ''}."
@@ -299,6 +316,24 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
             f" {skipped:,} left unchanged: someone else decided "
             f"{'them' if skipped != 1 else 'it'} first."
         )
+    return _bulk_answer(request, filter_form, done=done, batch=batch if changed else "")
+
+
+@require_POST
+@login_required
+@moderator_required
+@vary_on_headers("HX-Request")
+def bulk_undo(request: HtmxHttpRequest) -> HttpResponse:
+    """Reverse the moderator's last bulk decision, for the few seconds undo is offered."""
+    undo_form, filter_form = BulkUndoForm(request.POST), QueueFilterForm(request.POST)
+    if not (undo_form.is_valid() and filter_form.is_valid()):
+        errors = [_first_error(f) for f in (undo_form, filter_form) if f.errors]
+        return _bulk_answer(request, filter_form, error=" ".join(errors), status=400)
+    try:
+        back = undo_bulk(batch=undo_form.cleaned_data["batch"], moderator=request.user)
+    except CannotUndo as exc:
+        return _bulk_answer(request, filter_form, error=str(exc), status=409)
+    done = f"Undone: {back:,} comment{'s are' if back != 1 else ' is'} back as before."
     return _bulk_answer(request, filter_form, done=done)
 
 
@@ -308,10 +343,15 @@ def _bulk_answer(
     *,
     done: str = "",
     error: str = "",
+    batch: str = "",
     status: int = 200,
 ) -> HttpResponse:
     if request.htmx or error:
-        context = _page_context(request, filter_form) | {"bulk_done": done, "bulk_error": error}
+        context = _page_context(request, filter_form) | {
+            "bulk_done": done,
+            "bulk_error": error,
+            "bulk_batch": batch,
+        }
         if request.htmx:
             # As for every htmx form here: errors come back as a 200 that htmx swaps in.
             return render(request, f"{QUEUE_TEMPLATE}#queue-results", context)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("moderation/", moderation_views.moderation_queue, name="moderation-queue"),
     path("moderation/changes/", moderation_views.changes, name="moderation-changes"),
     path("moderation/bulk/", moderation_views.bulk, name="moderation-bulk"),
+    path("moderation/bulk/undo/", moderation_views.bulk_undo, name="moderation-bulk-undo"),
     # Before the catch-all action route below, which would otherwise take "undo" as an action.
     path(
         "moderation/comments/<int:pk>/undo/",

@@ -5,7 +5,7 @@
 (function () {
   "use strict";
 
-  var lastDecided = null; // id of the card the moderator last decided, for "u"
+  var lastUndo = null; // selector of the Undo button of the moderator's last decision, for "u"
 
   function cards() {
     return Array.prototype.slice.call(document.querySelectorAll("[data-card]"));
@@ -67,8 +67,9 @@
   }
 
   function undo() {
-    var card = lastDecided && document.getElementById(lastDecided);
-    if (!click(card, "[data-action=undo]")) announce("Nothing to undo.");
+    var button = lastUndo && document.querySelector(lastUndo);
+    if (button) button.click();
+    else announce("Nothing to undo.");
   }
 
   function toggleHelp() {
@@ -152,7 +153,13 @@
   document.addEventListener("htmx:afterSwap", function () {
     var card = actedOn && document.getElementById(actedOn);
     actedOn = null;
-    if (!card) return;
+    if (!card) {
+      // A bulk decision re-renders the whole list, with its own Undo.
+      if (document.querySelector("[data-action=undo-bulk]")) lastUndo = "[data-action=undo-bulk]";
+      var summary = document.querySelector(".queue-summary strong");
+      if (summary) announce(summary.textContent.trim());
+      return;
+    }
     var notice = card.querySelector(".queue-card__notice, .form-errors");
     if (notice) announce(notice.textContent.trim());
     // htmx puts the focus back on an element with the same id (here the new card), or it is
@@ -160,7 +167,7 @@
     var active = document.activeElement;
     var lost = !active || active === document.body || card.contains(active);
     if (!card.hasAttribute("data-actionable")) {
-      lastDecided = card.id;
+      lastUndo = "#" + card.id + " [data-action=undo]";
       if (lost) focusCard(neighbour(card) || card);
     } else if (lost) {
       focusCard(card);

@@ -192,6 +192,13 @@ def test_it_rejects_everything_matching_a_filter_in_one_go(
         ModerationEvent.objects.values_list("action", "reject_reason", "actor__username")
     ) == {(EventAction.REJECTED, "spam", "mona")}
 
+    # A bulk decision can be undone for a few seconds too: u, as for one comment.
+    page.locator("body").focus()
+    page.keyboard.press("u")
+    expect(page.locator(".queue-summary")).to_contain_text("Undone: 8 comments are back as before.")
+    expect(page.locator("[data-card]")).to_have_count(5)
+    assert Comment.objects.held().count() == 10
+
 
 def test_a_comment_another_moderator_decides_leaves_the_view(
     live_server: Any, new_page: Callable[[], Page], settings: Settings

@@ -12,12 +12,13 @@ from pytest_django import DjangoAssertNumQueries
 from articles.models import Article
 from comments import services
 from comments.models import Comment, ModerationEvent, Report
-from comments.moderation_services import moderate_in_bulk
+from comments.moderation_services import CannotUndo, moderate_in_bulk, undo_bulk
 from tests.factories import make_article, make_comment, make_moderator, make_user
 
 pytestmark = pytest.mark.django_db
 
 BULK = "/moderation/bulk/"
+BULK_UNDO = "/moderation/bulk/undo/"
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -244,3 +245,87 @@ def test_it_forbids_readers(client: Client) -> None:
 
 def test_bulk_url_is_named() -> None:
     assert reverse("comments:moderation-bulk") == BULK
+
+
+def bulk_reject_all(client: Client, queue: str = "held") -> str:
+    """Reject a whole queue in bulk with htmx; return the batch the page offers to undo."""
+    data = {"decision": "reject", "reason": "spam", "scope": "matching", "seen_at": seen_now()}
+    response = client.post(BULK, data | {"queue": queue}, **HX)
+    html = response.content.decode()
+    assert "Undo this bulk decision" in html
+    return html.split('name="batch" value="')[1].split('"')[0]
+
+
+def test_it_undoes_a_bulk_decision_in_a_constant_number_of_queries(
+    moderator_client: Client,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    article, author = make_article(), make_user()
+    make_held(article, author, 3)
+    batch = bulk_reject_all(moderator_client)
+    with django_assert_max_num_queries(16) as small:  # 4 sign in, 2 are the savepoint
+        moderator_client.post(BULK_UNDO, {"batch": batch})
+    # Read now: every request clears the connection's query log that `small` reads from.
+    small_batch_queries = len(small)
+    assert Comment.objects.held().count() == 3
+
+    make_held(article, author, 297)
+    pending = make_comment(article=article, author=author, status="pending")
+    batch = bulk_reject_all(moderator_client, queue="all")
+    assert Comment.objects.rejected().count() == 301
+    with django_assert_num_queries(small_batch_queries):
+        response = moderator_client.post(BULK_UNDO, {"batch": batch})
+    assert response.status_code == 302
+    assert Comment.objects.held().count() == 300
+    assert Comment.objects.get(pk=pending.pk).status == "pending"
+    assert ModerationEvent.objects.filter(action="undone").count() == 304
+    follow = moderator_client.get(response["Location"]).content.decode()
+    assert "Undone: 301 comments are back as before." in follow
+
+
+def test_it_leaves_alone_what_someone_acted_on_since_the_bulk_decision(
+    moderator_client: Client,
+) -> None:
+    first, second = make_held(make_article(), make_user(), 2)
+    batch = bulk_reject_all(moderator_client)
+    services.restore_comment(comment=first, moderator=make_moderator("otto"))
+    response = moderator_client.post(BULK_UNDO, {"batch": batch}, **HX)
+    assert "Undone: 1 comment is back as before." in response.content.decode()
+    statuses = dict(Comment.objects.values_list("pk", "status"))
+    assert (statuses[first.pk], statuses[second.pk]) == ("published", "held")
+
+
+def test_it_refuses_to_undo_a_bulk_decision_too_late_or_twice(
+    moderator_client: Client, moderator: Any
+) -> None:
+    make_held(make_article(), make_user(), 2)
+    batch = bulk_reject_all(moderator_client)
+    with pytest.raises(CannotUndo, match="Too late"):
+        undo_bulk(batch=batch, moderator=moderator, now=timezone.now() + timedelta(seconds=11))
+    with pytest.raises(CannotUndo, match="no bulk decision of yours"):
+        undo_bulk(batch=batch, moderator=make_moderator("otto"))
+    assert undo_bulk(batch=batch, moderator=moderator) == 2
+    assert undo_bulk(batch=batch, moderator=moderator) == 0  # nothing left on its last word
+    plain = moderator_client.post(BULK_UNDO, {"batch": "0" * 12})
+    assert plain.status_code == 409
+    assert "There is no bulk decision of yours to undo." in plain.content.decode()
+
+
+def test_it_offers_the_bulk_undo_on_the_page_without_javascript(
+    moderator_client: Client,
+) -> None:
+    make_held(make_article(), make_user(), 2)
+    data = {"decision": "approve", "scope": "matching", "seen_at": seen_now()}
+    page = moderator_client.post(BULK, data, follow=True).content.decode()
+    assert "You approved comments in bulk." in page
+    batch = page.split('name="batch" value="')[1].split('"')[0]
+    back = moderator_client.post(BULK_UNDO, {"batch": batch}, follow=True)
+    assert "Undone: 2 comments are back as before." in back.content.decode()
+    assert Comment.objects.held().count() == 2
+
+
+@pytest.mark.parametrize("batch", ["", "nope", "0" * 13, "ABCDEF123456"])
+def test_it_answers_a_bad_batch_with_400(moderator_client: Client, batch: str) -> None:
+    response = moderator_client.post(BULK_UNDO, {"batch": batch})
+    assert response.status_code == 400

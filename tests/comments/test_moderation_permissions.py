@@ -18,6 +18,7 @@ def queue_urls(comment: Comment) -> list[tuple[str, str]]:
         ("get", reverse("comments:moderation-queue")),
         ("get", reverse("comments:moderation-changes")),
         ("post", reverse("comments:moderation-bulk")),
+        ("post", reverse("comments:moderation-bulk-undo")),
         ("post", reverse("comments:moderation-undo", args=[comment.pk])),
         *[
             ("post", reverse("comments:moderate", args=[comment.pk, action]))
