@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 
 class CommentPolicy(models.TextChoices):
@@ -18,7 +21,8 @@ class ArticleQuerySet(models.QuerySet["Article"]):
     def with_comment_counts(self) -> ArticleQuerySet:
         return self.annotate(
             published_comment_count=models.Count(
-                "comments", filter=models.Q(comments__status="published")
+                "comments",
+                filter=models.Q(comments__status="published", comments__hidden_at__isnull=True),
             )
         )
 
@@ -32,6 +36,13 @@ class Article(models.Model):
     published_at = models.DateTimeField(default=timezone.now, db_index=True)
     comment_policy = models.CharField(
         max_length=20, choices=CommentPolicy.choices, default=CommentPolicy.OPEN
+    )
+    # Comments close by themselves this many days after publication; NULL keeps them open.
+    close_comments_after_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Close comments automatically this many days after publication; "
+        "empty keeps them open.",
     )
 
     objects = ArticleQuerySet.as_manager()
@@ -50,8 +61,32 @@ class Article(models.Model):
         return [p.strip() for p in self.body.split("\n\n") if p.strip()]
 
     @property
+    def comments_close_at(self) -> datetime | None:
+        """When comments close by themselves, or None if they never do."""
+        if self.close_comments_after_days is None:
+            return None
+        return self.published_at + timedelta(days=self.close_comments_after_days)
+
+    @property
     def accepts_comments(self) -> bool:
-        return self.comment_policy != CommentPolicy.CLOSED
+        if self.comment_policy == CommentPolicy.CLOSED:
+            return False
+        close_at = self.comments_close_at
+        return close_at is None or timezone.now() < close_at
+
+    @property
+    def comment_policy_name(self) -> str:
+        """The policy's short name: "Open", "Pre-moderate" or "Closed"."""
+        return self.get_comment_policy_display().split(":")[0]
+
+    @property
+    def closed_message(self) -> str:
+        """Why comments are closed, for readers (only meaningful when they are)."""
+        close_at = self.comments_close_at
+        if self.comment_policy != CommentPolicy.CLOSED and close_at is not None:
+            when = date_format(timezone.localtime(close_at), "j F Y")
+            return f"Comments on this article closed on {when}."
+        return "Comments are closed on this article."
 
     @property
     def is_premoderated(self) -> bool:

@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from comments.models import Comment
+from comments.models import AuthorStanding, Comment
 
 
 class CommentForm(forms.Form):
@@ -35,9 +35,13 @@ class CommentForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if not self.article.accepts_comments:
-            raise forms.ValidationError("Comments are closed on this article.", code="closed")
+            raise forms.ValidationError(self.article.closed_message, code="closed")
         if not self.author.is_active:
             raise forms.ValidationError("Your account cannot post comments.", code="inactive")
+        standing = AuthorStanding.objects.filter(author=self.author).first()
+        refusal = standing.posting_refusal() if standing is not None else None
+        if refusal:
+            raise forms.ValidationError(refusal, code="author_blocked")
         window = timedelta(seconds=settings.COMMENT_RATE_WINDOW_SECONDS)
         # A count, not a lock: two simultaneous posts may both pass, which is fine for a limit
         # meant to slow floods, not to be exact.

@@ -33,6 +33,41 @@ class Decision:
     reason_codes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class RuleSignals:
+    """What the workspace's rules found in a comment and about its author.
+
+    Gathered by `comments.rules.gather_rule_signals`; the words are the rules' own phrases, so a
+    moderator sees the rule that matched, not the reader's spelling of it.
+    """
+
+    banned_words: tuple[str, ...] = ()
+    suspect_words: tuple[str, ...] = ()
+    has_link: bool = False
+    new_author: bool = False
+    author_premoderated: bool = False
+
+    @property
+    def reject_codes(self) -> list[str]:
+        return [f"{BANNED_WORD}{word}" for word in self.banned_words]
+
+    @property
+    def hold_codes(self) -> list[str]:
+        codes = [f"{SUSPECT_WORD}{word}" for word in self.suspect_words]
+        if self.has_link:
+            codes.append("contains_link")
+        if self.new_author:
+            codes.append("new_author")
+        if self.author_premoderated:
+            codes.append("author_premoderated")
+        return codes
+
+
+# Reason codes that carry the matched phrase after the prefix: "banned_word:idiot".
+BANNED_WORD = "banned_word:"
+SUSPECT_WORD = "suspect_word:"
+
+
 def thresholds_from_settings(raw: Mapping[str, Mapping[str, float]]) -> dict[str, Thresholds]:
     return {label: Thresholds(publish=t["publish"], reject=t["reject"]) for label, t in raw.items()}
 
@@ -49,17 +84,22 @@ def decide(
     scores: Mapping[str, float] | None,
     thresholds: Mapping[str, Thresholds],
     premoderated: bool = False,
+    rules: RuleSignals | None = None,
 ) -> Decision:
-    """Decide a comment's fate from its model scores and the article's policy.
+    """Decide a comment's fate from its model scores, the article's policy and the rules.
 
-    `scores` is None when no model is active: the comment is held, unscored, for a human. A label
-    at or above its reject threshold rejects; below the publish threshold on every label
-    publishes; anything else is held. A pre-moderated article holds what would be published.
+    `scores` is None when no model is active: the comment is held, unscored, for a human. A banned
+    word, or a label at or above its reject threshold, rejects; below the publish threshold on
+    every label publishes; anything else is held. A pre-moderated article, a suspect word, a
+    link, a new or pre-moderated author hold what would be published. Every reason is kept.
     """
+    rules = rules or RuleSignals()
     if scores is None:
-        return Decision(HOLD, ["unscored"])
+        if rules.reject_codes:
+            return Decision(REJECT, rules.reject_codes)
+        return Decision(HOLD, ["unscored", *rules.hold_codes])
 
-    rejecting = [
+    rejecting = rules.reject_codes + [
         f"{label}_over_reject"
         for label in sorted(scores)
         if _over(scores, thresholds, label, "reject")
@@ -72,10 +112,9 @@ def decide(
         for label in sorted(scores)
         if _over(scores, thresholds, label, "publish")
     ]
-    if premoderated:
-        return Decision(HOLD, ["article_premoderated", *uncertain])
-    if uncertain:
-        return Decision(HOLD, uncertain)
+    holding = (["article_premoderated"] if premoderated else []) + rules.hold_codes + uncertain
+    if holding:
+        return Decision(HOLD, holding)
     return Decision(PUBLISH, ["below_thresholds"])
 
 
@@ -138,9 +177,16 @@ def describe_reason(
         "unscored": "Not scored: no classifier model is active, so a person must decide.",
         "article_premoderated": "Pre-moderated article: every comment waits for a moderator.",
         "below_thresholds": "Every score is below its publish threshold.",
+        "contains_link": "Contains a link: comments with links wait for a moderator.",
+        "new_author": "One of a new author's first comments: they wait for a moderator.",
+        "author_premoderated": "The author is set to always pre-moderate.",
     }
     if code in fixed:
         return fixed[code]
+    if code.startswith(BANNED_WORD):
+        return f"Contains banned word “{code.removeprefix(BANNED_WORD)}”."
+    if code.startswith(SUSPECT_WORD):
+        return f"Contains suspect word “{code.removeprefix(SUSPECT_WORD)}”."
     for suffix, (which, sentence) in _LABEL_REASONS.items():
         if code.endswith(suffix):
             label = code.removesuffix(suffix)

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from comments import classifier, policy
+from comments import classifier, policy, rules
 from comments.classifier import promotion
 from comments.classifier.decisions import DecisionRow, decisions_by_label
 from comments.classifier.thresholds import Targets
@@ -29,6 +29,7 @@ from comments.models import (
     CommentStatus,
     EventAction,
     ModerationEvent,
+    Report,
 )
 
 if TYPE_CHECKING:
@@ -100,7 +101,10 @@ def score_comment(*, comment_id: int) -> Comment | None:
         active.thresholds if active is not None else None, settings.MODERATION_THRESHOLDS
     )
     decision = policy.decide(
-        scores=scores, thresholds=thresholds, premoderated=comment.article.is_premoderated
+        scores=scores,
+        thresholds=thresholds,
+        premoderated=comment.article.is_premoderated,
+        rules=rules.gather_rule_signals(comment),
     )
 
     with transaction.atomic():
@@ -183,6 +187,22 @@ def reject_comment(
     )
 
 
+def restore_comment(
+    *, comment: Comment, moderator: Any, expected_status: str | None = None
+) -> Comment:
+    """Publish a rejected comment again: the moderator (or another) was wrong to reject it."""
+    # Only a rejected comment can be restored, whatever the caller believed it was.
+    if expected_status not in (None, CommentStatus.REJECTED):
+        raise InvalidTransition(comment, CommentStatus.PUBLISHED)
+    return _moderate(
+        comment=comment,
+        moderator=moderator,
+        to_status=CommentStatus.PUBLISHED,
+        action=EventAction.RESTORED,
+        expected_status=CommentStatus.REJECTED,
+    )
+
+
 def _moderate(
     *,
     comment: Comment,
@@ -202,7 +222,13 @@ def _moderate(
         from_status = locked.status
         locked.status = to_status
         locked.decided_at = timezone.now()
-        locked.save(update_fields=["status", "decided_at"])
+        # A moderator's decision answers the readers' reports too: the comment leaves the
+        # Reported queue, and an approved one is shown again if reports had hidden it.
+        locked.hidden_at = None
+        locked.save(update_fields=["status", "decided_at", "hidden_at"])
+        Report.objects.open().filter(comment=locked).update(
+            resolved_at=locked.decided_at, resolved_by=moderator
+        )
         ModerationEvent.objects.create(
             comment=locked,
             actor=moderator,

@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from articles.models import Article
 from comments.forms import CommentForm
-from comments.models import Comment, CommentStatus
+from comments.models import AuthorStanding, Comment, CommentStatus, Report, ReportReason
 from comments.services import submit_comment
 from newsroom.http import HtmxHttpRequest
 
@@ -28,24 +28,42 @@ def comment_section(
 ) -> dict[str, Any]:
     """Build the context of an article's comment section: a constant number of queries."""
     published = (
-        Comment.objects.published()
+        Comment.objects.visible()
         .for_article(article)
         .select_related("author")
         .order_by("created_at", "id")
     )
     page = Paginator(published, settings.COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
     own: list[Comment] = []
+    reported_ids: set[int] = set()
+    refusal = None
     if request.user.is_authenticated:
-        if form is None and article.accepts_comments:
+        standing = AuthorStanding.objects.filter(author=request.user).first()
+        refusal = standing.posting_refusal() if standing is not None else None
+        if form is None and article.accepts_comments and refusal is None:
             form = CommentForm(article=article, author=request.user)
         own = list(
             Comment.objects.for_article(article)
             .by_author(request.user)
-            .exclude(status=CommentStatus.PUBLISHED)
+            # Their comments the public does not see: undecided, rejected, or hidden by reports.
+            .exclude(status=CommentStatus.PUBLISHED, hidden_at__isnull=True)
             .select_related("author")
             .order_by("-created_at", "-id")[:OWN_COMMENTS_SHOWN]
         )
-    return {"article": article, "page": page, "own_comments": own, "form": form}
+        reported_ids = set(
+            Report.objects.filter(reporter=request.user, comment__in=list(page)).values_list(
+                "comment_id", flat=True
+            )
+        )
+    return {
+        "article": article,
+        "page": page,
+        "own_comments": own,
+        "form": form,
+        "posting_refusal": refusal,
+        "reported_ids": reported_ids,
+        "report_reasons": ReportReason.choices,
+    }
 
 
 @require_POST
@@ -95,7 +113,7 @@ def comment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _can_see(request: HttpRequest, comment: Comment) -> bool:
-    if comment.is_published:
+    if comment.is_visible:
         return True
     user = request.user
     return user.is_authenticated and (

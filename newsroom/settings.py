@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "comments.context_processors.moderation_wait",
             ],
         },
     },
@@ -242,6 +243,22 @@ MODERATION_THRESHOLDS = {
 CLASSIFIER_DECISIONS_HOLDOUT_SHARE = envfloat("CLASSIFIER_DECISIONS_HOLDOUT_SHARE", 0.2)
 CLASSIFIER_PROMOTION_TOLERANCE = envfloat("CLASSIFIER_PROMOTION_TOLERANCE", 0.002)
 CLASSIFIER_RETRAIN_MIN_DECISIONS = envint("CLASSIFIER_RETRAIN_MIN_DECISIONS", 200)
+# The workspace's rules (issue 4).
+# Hold comments that contain a link (a URL, "www." or a bare domain) for a moderator.
+MODERATION_HOLD_LINKS = envbool("MODERATION_HOLD_LINKS", "true")
+# Hold an author's comments until they have this many published ones; 0 turns the rule off. Off
+# by default: the classifier already holds what it is unsure of, and holding every newcomer's
+# first comments would fill the queue with harmless ones. A site under a spam wave sets 2 or 3.
+MODERATION_HOLD_FIRST_COMMENTS = envint("MODERATION_HOLD_FIRST_COMMENTS", 0)
+# A published comment reported by this many distinct readers is hidden until a moderator decides.
+MODERATION_HIDE_AFTER_REPORTS = envint("MODERATION_HIDE_AFTER_REPORTS", 3)
+# Moderation pages show a banner when the oldest held comment has waited longer than this.
+MODERATION_WAIT_ALERT_SECONDS = envint("MODERATION_WAIT_ALERT_SECONDS", 3600)
+# The moderation queue (issue 4): cards per page; how long a moderator may undo a decision; how
+# often an open queue asks which of its comments others have decided meanwhile.
+MODERATION_PAGE_SIZE = envint("MODERATION_PAGE_SIZE", 50)
+MODERATION_UNDO_SECONDS = envint("MODERATION_UNDO_SECONDS", 10)
+MODERATION_POLL_SECONDS = envint("MODERATION_POLL_SECONDS", 10)
 
 # Classifier training data: the labelled datasets beside the checkout by default.
 _default_data_dir = BASE_DIR.parent / "shared" / "data"

@@ -31,6 +31,7 @@ from django.test.utils import (  # noqa: E402
     CaptureQueriesContext,
     setup_test_environment,
 )
+from django.utils import timezone  # noqa: E402
 
 COMMENTS = 1000
 RUNS = 30
@@ -123,10 +124,97 @@ def main() -> None:
     )
 
 
+QUEUE_SIZE = 10_000
+BULK_SIZE = 5_000
+
+
+def moderation_queue_figures() -> None:
+    """The queue at scale: its first page over 10,000 held comments, and a bulk reject of 5,000."""
+    from articles.models import Article
+    from comments.models import Comment, Report
+
+    users = get_user_model().objects
+    moderator = users.create_user("queue-moderator")
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    authors = users.bulk_create(
+        get_user_model()(username=f"queue-author-{i}") for i in range(QUEUE_SIZE // 20)
+    )
+    reporter = users.create_user("queue-reporter")
+    articles = Article.objects.bulk_create(
+        Article(slug=f"queue-{i}", title=f"Queue story {i}", body="One.") for i in range(20)
+    )
+    # Every card has a parent, an author with a record and, for one in ten, a report: the page
+    # must join or batch all of that, whatever the queue's size.
+    parents = Comment.objects.bulk_create(
+        Comment(article=article, author=authors[0], body="A parent.", status="published")
+        for article in articles
+    )
+    held = Comment.objects.bulk_create(
+        Comment(
+            article=articles[i % 20],
+            author=authors[i % len(authors)],
+            parent=parents[i % 20],
+            # Half of them are about a casino: the bulk reject below takes exactly those.
+            body=f"Held comment {i}" + (" about the casino bonus" if i % 2 else ""),
+            status="held",
+            scores={"toxicity": (i % 97) / 97, "spam": (i % 89) / 89},
+            risk=max((i % 97) / 97, (i % 89) / 89),
+            reason_codes=["toxicity_uncertain"],
+        )
+        for i in range(QUEUE_SIZE)
+    )
+    Report.objects.bulk_create(
+        Report(comment=comment, reporter=reporter, reason="spam") for comment in held[::10]
+    )
+    client = Client()
+    client.force_login(moderator)
+
+    print(f"\nmoderation queue: {QUEUE_SIZE:,} held comments; median of {RUNS} runs")
+    for name, params in [
+        ("first page, riskiest first:   ", {}),
+        ("search 'casino' (icontains):  ", {"q": "casino"}),
+        (
+            "toxicity 0.5-0.8, waiting:    ",
+            {"label": "toxicity", "min_score": "0.5", "max_score": "0.8", "sort": "waiting"},
+        ),
+    ]:
+
+        def show(params: dict[str, str] = params) -> None:
+            assert client.get("/moderation/", params).status_code == 200
+
+        print(f"{name} {median_ms(show):7.1f} ms, {queries(show)} queries")
+
+    def poll() -> None:
+        shown = [str(c.pk) for c in held[:50]]
+        assert client.get("/moderation/changes/", {"shown": shown}).status_code == 200
+
+    print(f"live refresh (50 cards):       {median_ms(poll):7.1f} ms, {queries(poll)} queries")
+
+    bulk = {
+        "q": "casino bonus",
+        "decision": "reject",
+        "reason": "spam",
+        "scope": "matching",
+        "seen_at": timezone.now().isoformat(),
+    }
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        response = client.post("/moderation/bulk/", bulk)
+        elapsed = (time.perf_counter() - started) * 1000
+    assert response.status_code == 302
+    rejected = Comment.objects.filter(status="rejected", body__contains="casino").count()
+    assert rejected == BULK_SIZE, rejected
+    print(
+        f"bulk reject of {rejected:,} (one request): {elapsed:7.1f} ms, {len(captured)} queries "
+        "(one run: it changes the data)"
+    )
+
+
 if __name__ == "__main__":
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         main()
+        moderation_queue_figures()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

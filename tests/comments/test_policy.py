@@ -2,7 +2,17 @@ from __future__ import annotations
 
 import pytest
 
-from comments.policy import HOLD, PUBLISH, REJECT, Thresholds, decide, describe_reason, score_rows
+from comments.policy import (
+    HOLD,
+    PUBLISH,
+    REJECT,
+    Decision,
+    RuleSignals,
+    Thresholds,
+    decide,
+    describe_reason,
+    score_rows,
+)
 
 THRESHOLDS = {
     "toxicity": Thresholds(publish=0.3, reject=0.9),
@@ -69,3 +79,50 @@ def test_it_says_each_reason_in_words_with_the_numbers() -> None:
 def test_it_bands_each_score_against_its_thresholds() -> None:
     rows = score_rows({"toxicity": 0.95, "spam": 0.5}, THRESHOLDS)
     assert [(r.label, r.band) for r in rows] == [("spam", "uncertain"), ("toxicity", "high")]
+
+
+def test_it_rejects_on_a_banned_word_even_without_a_model() -> None:
+    rules = RuleSignals(banned_words=("idiot",), has_link=True)
+    assert decide(scores=None, thresholds=THRESHOLDS, rules=rules) == Decision(
+        REJECT, ["banned_word:idiot"]
+    )
+    scored = decide(scores={"toxicity": 0.95, "spam": 0.0}, thresholds=THRESHOLDS, rules=rules)
+    assert scored == Decision(REJECT, ["banned_word:idiot", "toxicity_over_reject"])
+
+
+def test_it_holds_on_every_rule_with_all_its_reasons() -> None:
+    rules = RuleSignals(
+        suspect_words=("moron", "shill"), has_link=True, new_author=True, author_premoderated=True
+    )
+    decision = decide(
+        scores={"toxicity": 0.5, "spam": 0.0}, thresholds=THRESHOLDS, premoderated=True, rules=rules
+    )
+    assert decision == Decision(
+        HOLD,
+        [
+            "article_premoderated",
+            "suspect_word:moron",
+            "suspect_word:shill",
+            "contains_link",
+            "new_author",
+            "author_premoderated",
+            "toxicity_uncertain",
+        ],
+    )
+    unscored = decide(scores=None, thresholds=THRESHOLDS, rules=RuleSignals(has_link=True))
+    assert unscored == Decision(HOLD, ["unscored", "contains_link"])
+
+
+def test_it_publishes_when_no_rule_applies() -> None:
+    decision = decide(
+        scores={"toxicity": 0.0, "spam": 0.0}, thresholds=THRESHOLDS, rules=RuleSignals()
+    )
+    assert decision == Decision(PUBLISH, ["below_thresholds"])
+
+
+def test_it_names_the_matched_word_in_the_reason() -> None:
+    assert describe_reason("banned_word:idiot") == "Contains banned word “idiot”."
+    assert describe_reason("suspect_word:free money") == "Contains suspect word “free money”."
+    assert describe_reason("contains_link").startswith("Contains a link")
+    assert describe_reason("new_author").startswith("One of a new author's first comments")
+    assert describe_reason("author_premoderated") == "The author is set to always pre-moderate."

@@ -1,0 +1,95 @@
+"""The workspace's rules: word lists, links, new and pre-moderated authors.
+
+`gather_rule_signals` reads what the rules need (three small queries) and returns the signals the
+policy decides on; the matching itself is pure and tested on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from comments.models import AuthorStanding, Comment, WordRule, WordRuleKind
+from comments.policy import RuleSignals
+
+# A link: a scheme, "www.", or a bare domain with a TLD spammers favour ("cheap-pills.shop").
+# Bare domains are limited to a list of TLDs so that "e.g." or "Node.js" do not count.
+LINK = re.compile(
+    r"https?://|\bwww\.|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\."
+    r"(?:com|net|org|info|biz|io|co|ru|cn|xyz|top|shop|online|site|club|uk|de|fr)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class WordMatcher:
+    """Finds the phrases of one word list in a text, on word boundaries, whatever the case."""
+
+    pattern: re.Pattern[str] | None
+    phrase_by_key: dict[str, str]
+
+    @classmethod
+    def compile(cls, phrases: Iterable[str]) -> WordMatcher:
+        unique = {_key(p): p for p in phrases if p.strip()}
+        if not unique:
+            return cls(None, {})
+        # Longest first, so that "free money" wins over "free" where both match.
+        alternatives = sorted(unique.values(), key=len, reverse=True)
+        # Lookarounds rather than \b: \b needs a word character beside it, so it would never
+        # match a phrase that starts or ends with punctuation, such as "$$$" or "c.o.d.".
+        body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in alternatives)
+        return cls(re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE), unique)
+
+    def find(self, text: str) -> tuple[str, ...]:
+        """The rule phrases found in `text`, each once, in order of first appearance."""
+        if self.pattern is None:
+            return ()
+        found: dict[str, None] = {}
+        for match in self.pattern.finditer(text):
+            key = _key(match.group())
+            found.setdefault(self.phrase_by_key.get(key, match.group()), None)
+        return tuple(found)
+
+
+def _key(phrase: str) -> str:
+    return " ".join(phrase.split()).casefold()
+
+
+def contains_link(text: str) -> bool:
+    return LINK.search(text) is not None
+
+
+def gather_rule_signals(comment: Comment) -> RuleSignals:
+    """Read the rules and the author's standing and apply them to one comment.
+
+    The word lists are compiled once per call: a worker scores one comment per call, and the
+    lists may change between calls (moderators edit them), so there is nothing safe to cache.
+    """
+    phrases: dict[str, list[str]] = {WordRuleKind.BANNED: [], WordRuleKind.SUSPECT: []}
+    for kind, phrase in WordRule.objects.values_list("kind", "phrase"):
+        phrases[kind].append(phrase)
+    banned = WordMatcher.compile(phrases[WordRuleKind.BANNED]).find(comment.body)
+    suspect = WordMatcher.compile(phrases[WordRuleKind.SUSPECT]).find(comment.body)
+
+    premoderated = AuthorStanding.objects.filter(
+        author_id=comment.author_id, always_premoderate=True
+    ).exists()
+    return RuleSignals(
+        banned_words=banned,
+        suspect_words=tuple(w for w in suspect if w not in banned),
+        has_link=settings.MODERATION_HOLD_LINKS and contains_link(comment.body),
+        new_author=_is_new_author(comment),
+        author_premoderated=premoderated,
+    )
+
+
+def _is_new_author(comment: Comment) -> bool:
+    """Whether the author has fewer published comments than the first-N rule asks for."""
+    needed = settings.MODERATION_HOLD_FIRST_COMMENTS
+    if needed <= 0:
+        return False
+    published = Comment.objects.published().by_author(comment.author_id).exclude(pk=comment.pk)
+    return published[:needed].count() < needed
