@@ -80,11 +80,7 @@ def fit_pipeline(
     """Fit features and model on `texts`, folding NB scaling and calibration into the model."""
     features = build_features()
     matrix = features.fit_transform(texts).tocsr()
-    ratios = (
-        log_count_ratios(matrix, targets, alpha=recipe.nb_alpha)
-        if recipe.naive_bayes_scaling
-        else np.ones(matrix.shape[1])
-    )
+    ratios = _feature_scaling(matrix, targets, recipe=recipe)
     model = _fit_model(
         matrix.multiply(ratios).tocsr(), targets, recipe=recipe, sample_weight=sample_weight
     )
@@ -107,6 +103,14 @@ def log_count_ratios(
         (positive / positive.sum()) / (negative / negative.sum())
     )
     return ratios
+
+
+def _feature_scaling(
+    matrix: sp.csr_matrix, targets: npt.NDArray[Any], *, recipe: Recipe
+) -> npt.NDArray[np.float64]:
+    if not recipe.naive_bayes_scaling:
+        return np.ones(matrix.shape[1])
+    return log_count_ratios(matrix, targets, alpha=recipe.nb_alpha)
 
 
 def _fit_model(
@@ -138,11 +142,7 @@ def _platt_on_folds(
     folds = StratifiedKFold(n_splits=recipe.calibration_folds, shuffle=False)
     for train, held in folds.split(matrix, targets):
         part = matrix[train]
-        ratios = (
-            log_count_ratios(part, targets[train], alpha=recipe.nb_alpha)
-            if recipe.naive_bayes_scaling
-            else np.ones(matrix.shape[1])
-        )
+        ratios = _feature_scaling(part, targets[train], recipe=recipe)
         weights = sample_weight[train] if sample_weight is not None else None
         fold_model = _fit_model(
             part.multiply(ratios).tocsr(), targets[train], recipe=recipe, sample_weight=weights

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from django.urls import reverse
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests import workers
 from tests.conftest import require_service
@@ -56,3 +58,31 @@ def chromium(transactional_db: None) -> Iterator[Browser]:
         finally:
             browser.close()
             connections.close_all()  # the connections opened while the loop ran (see above)
+
+
+@pytest.fixture
+def new_page(chromium: Browser) -> Iterator[Callable[[], Page]]:
+    """Open pages, each in its own browser context (its own cookies: its own signed-in user)."""
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
+    def open_page() -> Page:
+        context = chromium.new_context()
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert errors == [], "JavaScript errors on the page"
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str, next_path: str) -> None:
+    """Sign in through the login form and land on `next_path`."""
+    page.goto(f"{base_url}{reverse('login')}?next={quote(next_path)}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base_url}{next_path}")

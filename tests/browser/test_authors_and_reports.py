@@ -3,19 +3,18 @@ published comment into the Reported queue."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from io import StringIO
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
-from django.urls import reverse
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from articles.models import Article
 from comments.models import AuthorStanding, Comment, EventAction, ModerationEvent, Report
+from tests.browser.conftest import sign_in
 from tests.factories import make_comment, make_user
 
 pytestmark = [
@@ -31,33 +30,6 @@ def article(transactional_db: None) -> Article:
     with override_settings(DEBUG=True):
         call_command("load_demo", stdout=StringIO())
     return Article.objects.get()
-
-
-@pytest.fixture
-def new_page(chromium: Browser) -> Iterator[Callable[[], Page]]:
-    """Open pages, each in its own browser context (its own cookies: its own signed-in user)."""
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
-
-    def open_page() -> Page:
-        context = chromium.new_context()
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert errors == [], "JavaScript errors on the page"
-
-
-def sign_in(page: Page, base_url: str, username: str, password: str, next_path: str) -> None:
-    page.goto(f"{base_url}{reverse('login')}?next={quote(next_path)}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base_url}{next_path}")
 
 
 def test_it_bans_an_author_from_the_drawer_and_the_author_can_no_longer_post(

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from io import StringIO
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
-from django.urls import reverse
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from articles.models import Article, CommentPolicy
 from comments.models import Comment, CommentStatus, EventAction
+from tests.browser.conftest import sign_in
 from tests.workers import CeleryWorker
 
 pytestmark = [
@@ -51,33 +50,6 @@ def launch_article(transactional_db: None) -> Article:
     article.comment_policy = CommentPolicy.PREMODERATE
     article.save(update_fields=["comment_policy"])
     return article
-
-
-@pytest.fixture
-def new_page(chromium: Browser) -> Iterator[Callable[[], Page]]:
-    """Open pages, each in its own browser context (its own cookies: its own signed-in user)."""
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
-
-    def open_page() -> Page:
-        context = chromium.new_context()
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert errors == [], "JavaScript errors on the page"
-
-
-def sign_in(page: Page, base_url: str, username: str, password: str, next_path: str) -> None:
-    page.goto(f"{base_url}{reverse('login')}?next={quote(next_path)}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base_url}{next_path}")
 
 
 def test_it_holds_a_readers_comment_live_and_publishes_it_when_a_moderator_approves(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 from pytest_django import Settings
 
 from comments.models import Comment, CommentStatus, EventAction, ModerationEvent
@@ -20,25 +20,6 @@ pytestmark = [
 ]
 
 QUEUE = "/moderation/"
-
-
-@pytest.fixture
-def new_page(chromium: Browser) -> Iterator[Callable[[], Page]]:
-    """Open pages, each in its own browser context (its own cookies: its own signed-in user)."""
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
-
-    def open_page() -> Page:
-        context = chromium.new_context()
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert errors == [], "JavaScript errors on the page"
 
 
 def sign_in(page: Page, base_url: str, username: str) -> None:

@@ -8,7 +8,7 @@ from pytest_django import Settings
 from comments import services
 from comments.models import AuthorStanding, CommentStatus, WordRule
 from comments.rules import WordMatcher, contains_link, gather_rule_signals
-from tests.factories import make_article, make_comment, make_user
+from tests.factories import SafeScores, make_article, make_comment, make_user
 
 
 def test_it_matches_whole_words_only() -> None:
@@ -101,23 +101,11 @@ def test_it_holds_an_authors_first_n_comments_until_n_are_published(settings: Se
     assert gather_rule_signals(newcomers_first).new_author is False
 
 
-class FixedModel:
-    record_id = None
-    version = 0
-    thresholds: dict[str, dict[str, float]] = {}
-
-    def score(self, text: str) -> dict[str, float]:
-        return {"toxicity": 0.01, "spam": 0.01}
-
-    def explain(self, text: str) -> dict[str, list[dict[str, float]]]:
-        return {"toxicity": [], "spam": []}
-
-
 @pytest.mark.django_db
 def test_it_rejects_a_comment_with_a_banned_word_when_scoring(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(services.classifier, "get_active_model", lambda: FixedModel())
+    monkeypatch.setattr(services.classifier, "get_active_model", lambda: SafeScores())
     WordRule.objects.create(phrase="Idiot", kind="banned")
     WordRule.objects.create(phrase="frankly", kind="suspect")
     article, author = make_article(), make_user()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from articles.models import CommentPolicy
 from comments import services
 from comments.models import Comment, CommentStatus, EventAction, ModerationEvent
-from tests.factories import make_article, make_comment, make_moderator, make_user
+from tests.factories import SafeScores, make_article, make_comment, make_moderator, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -130,18 +130,7 @@ def test_it_leaves_comments_due_when_the_broker_is_down(monkeypatch: pytest.Monk
 def test_it_holds_safe_comments_on_premoderated_articles_once_scored(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    class Fixed:
-        record_id = None
-        version = 0
-        thresholds: dict[str, dict[str, float]] = {}
-
-        def score(self, text: str) -> dict[str, float]:
-            return {"toxicity": 0.01, "spam": 0.01}
-
-        def explain(self, text: str) -> dict[str, list[dict[str, float]]]:
-            return {"toxicity": [], "spam": []}
-
-    monkeypatch.setattr(services.classifier, "get_active_model", lambda: Fixed())
+    monkeypatch.setattr(services.classifier, "get_active_model", lambda: SafeScores())
     article = make_article(policy=CommentPolicy.PREMODERATE)
     comment = make_comment(article=article, author=make_user())
     decided = services.score_comment(comment_id=comment.pk)
