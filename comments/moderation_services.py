@@ -26,6 +26,7 @@ from comments.models import (
     Report,
 )
 from comments.report_services import hide_if_reported
+from comments.services import record_comment_event
 
 logger = logging.getLogger(__name__)
 
@@ -70,15 +71,12 @@ def undo_decision(*, comment: Comment, moderator: Any, now: datetime | None = No
         Report.objects.filter(comment=locked, resolved_by=moderator, resolved_at=decided_at).update(
             resolved_at=None, resolved_by=None
         )
-        ModerationEvent.objects.create(
+        record_comment_event(
             comment=locked,
             actor=moderator,
             action=EventAction.UNDONE,
             from_status=last.to_status,
             to_status=last.from_status,
-            reason_codes=locked.reason_codes,
-            scores=locked.scores,
-            model_version_id=locked.model_version_id,
             note=f"Undid: {last.get_action_display()}.",
         )
         # Reopened reports may be enough to hide it again, as they had before the decision.

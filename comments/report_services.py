@@ -18,10 +18,9 @@ from comments.models import (
     Comment,
     CommentStatus,
     EventAction,
-    ModerationEvent,
     Report,
 )
-from comments.services import InvalidTransition
+from comments.services import InvalidTransition, record_comment_event
 
 logger = logging.getLogger(__name__)
 
@@ -74,15 +73,12 @@ def hide_if_reported(*, comment: Comment) -> bool:
 def _hide(comment: Comment, open_reports: int) -> None:
     comment.hidden_at = timezone.now()
     comment.save(update_fields=["hidden_at"])
-    ModerationEvent.objects.create(
+    record_comment_event(
         comment=comment,
         actor=None,
         action=EventAction.HIDDEN,
         from_status=comment.status,
         to_status=comment.status,
-        reason_codes=comment.reason_codes,
-        scores=comment.scores,
-        model_version_id=comment.model_version_id,
         note=f"Hidden after {open_reports} readers reported it.",
     )
     logger.info("comment %s hidden after %d reports", comment.pk, open_reports)
@@ -110,15 +106,12 @@ def dismiss_reports(
         locked.hidden_at = None
         locked.decided_at = now
         locked.save(update_fields=["hidden_at", "decided_at"])
-        ModerationEvent.objects.create(
+        record_comment_event(
             comment=locked,
             actor=moderator,
             action=EventAction.APPROVED,
             from_status=CommentStatus.PUBLISHED,
             to_status=CommentStatus.PUBLISHED,
-            reason_codes=locked.reason_codes,
-            scores=locked.scores,
-            model_version_id=locked.model_version_id,
             note=f"Kept published; {resolved} report{'s' if resolved != 1 else ''} dismissed.",
         )
     return locked

@@ -83,6 +83,31 @@ def enqueue_scoring(*, comment_id: int) -> bool:
     return True
 
 
+def record_comment_event(
+    *,
+    comment: Comment,
+    actor: Any,
+    action: str,
+    from_status: str,
+    to_status: str,
+    note: str = "",
+    reject_reason: str = "",
+) -> ModerationEvent:
+    """Audit one change to a comment, with the scores, reasons and model version at that moment."""
+    return ModerationEvent.objects.create(
+        comment=comment,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason_codes=comment.reason_codes,
+        scores=comment.scores,
+        model_version_id=comment.model_version_id,
+        reject_reason=reject_reason,
+        note=note,
+    )
+
+
 def score_comment(*, comment_id: int) -> Comment | None:
     """Score a pending comment and apply the policy's decision. Idempotent.
 
@@ -131,15 +156,12 @@ def score_comment(*, comment_id: int) -> Comment | None:
                 "decided_at",
             ]
         )
-        ModerationEvent.objects.create(
+        record_comment_event(
             comment=locked,
             actor=None,
             action=EventAction.SCORED,
             from_status=CommentStatus.PENDING,
             to_status=decision.status,
-            reason_codes=decision.reason_codes,
-            scores=locked.scores,
-            model_version_id=locked.model_version_id,
         )
     logger.info(
         "comment %s %s by model %s: %s",
@@ -229,15 +251,12 @@ def _moderate(
         Report.objects.open().filter(comment=locked).update(
             resolved_at=locked.decided_at, resolved_by=moderator
         )
-        ModerationEvent.objects.create(
+        record_comment_event(
             comment=locked,
             actor=moderator,
             action=action,
             from_status=from_status,
             to_status=to_status,
-            reason_codes=locked.reason_codes,
-            scores=locked.scores,
-            model_version_id=locked.model_version_id,
             reject_reason=reject_reason,
             note=note,
         )
