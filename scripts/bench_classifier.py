@@ -31,6 +31,7 @@ from django.conf import settings  # noqa: E402
 
 from comments import classifier  # noqa: E402
 from comments.classifier import metrics  # noqa: E402
+from comments.classifier.pipeline import forget_words  # noqa: E402
 from comments.classifier.thresholds import Targets  # noqa: E402
 
 PEER_PYTHON = ROOT / ".venv-peer" / "bin" / "python"
@@ -157,20 +158,31 @@ def main() -> None:
         thresholds=trained.thresholds,
     )
     texts = trained.validation["toxicity"].texts
-    singles = iter(texts * (SINGLE_RUNS // len(texts) + 1))
-    single = median_seconds(lambda: model.score(next(singles)), SINGLE_RUNS)
-    explained = iter(texts)
-    explain = median_seconds(lambda: model.explain(next(explained)), SINGLE_RUNS)
+    # A worker remembers the words it has hashed (comments repeat one another's words), so
+    # each figure says whether it starts from nothing (cold) or after 1,000 comments (warm).
     batch = texts[:BATCH]
-    batch_seconds = median_seconds(lambda: model.score_many(batch), BATCH_RUNS)
+    others = texts[BATCH:]
+
+    def cold_batch() -> None:
+        forget_words()
+        model.score_many(batch)
+
+    batch_cold = median_seconds(cold_batch, BATCH_RUNS)
+    batch_warm = median_seconds(lambda: model.score_many(batch), BATCH_RUNS)
+    forget_words()
+    model.score_many(batch)  # a worker that has scored 1,000 comments
+    singles = iter(others)
+    single = median_seconds(lambda: model.score(next(singles)), SINGLE_RUNS)
+    explained = iter(others)
+    explain = median_seconds(lambda: model.explain(next(explained)), SINGLE_RUNS)
     print(
-        f"  score one comment (both labels): {single * 1000:.2f} ms median over "
-        f"{SINGLE_RUNS} comments (budget 5 ms)"
+        f"  score one new comment (both labels): {single * 1000:.2f} ms median over "
+        f"{SINGLE_RUNS} comments, after 1,000 others (budget 5 ms)"
     )
     print(f"  explain one comment (both labels): {explain * 1000:.2f} ms median")
     print(
-        f"  score a batch of {len(batch):,}: {batch_seconds:.3f} s median of {BATCH_RUNS} "
-        "(budget 0.5 s)"
+        f"  score a batch of {len(batch):,}: {batch_cold:.3f} s cold, {batch_warm:.3f} s when its "
+        f"words are known; median of {BATCH_RUNS} (budget 0.5 s)"
     )
 
     decisions_line()

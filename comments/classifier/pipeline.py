@@ -12,6 +12,7 @@ trusted-type list, and exactly explainable per n-gram.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -173,7 +174,12 @@ class SharedHashing:
     def counts(self, vectorizer: HashingVectorizer) -> sp.csr_matrix:
         key = repr(sorted(vectorizer.get_params().items()))
         if key not in self._counts:
-            self._counts[key] = vectorizer.transform(self.texts).tocsr()
+            counter = word_memo_counter(key, vectorizer)
+            self._counts[key] = (
+                counter.transform(self.texts)
+                if counter is not None
+                else vectorizer.transform(self.texts).tocsr()
+            )
         return self._counts[key]
 
     def features(self, pipeline: Pipeline) -> sp.csr_matrix:
@@ -199,3 +205,110 @@ def feature_parts(pipeline: Pipeline) -> list[tuple[HashingVectorizer, TfidfTran
         vectorizer, tfidf = part.named_steps["hash"], part.named_steps["tfidf"]
         parts.append((vectorizer, tfidf))
     return parts
+
+
+class CharWbCounter:
+    """Exactly `HashingVectorizer(analyzer="char_wb").transform`, computed once per distinct word.
+
+    char_wb n-grams never cross a word, so a text's counts are the sum of its words' counts:
+    texts x words (how often each word occurs) times words x features (each word's n-gram
+    counts), a sparse product done in C. Each distinct word is hashed once per batch, and
+    remembered for later batches: comments repeat one another's words, while scikit-learn
+    regenerates and rehashes every n-gram of every word every time.
+    """
+
+    MAX_WORDS = 200_000  # remembered words per process (tens of MB); then start afresh
+
+    def __init__(self, vectorizer: HashingVectorizer) -> None:
+        self.vectorizer = vectorizer
+        self._preprocess = vectorizer.build_preprocessor()
+        low, high = vectorizer.ngram_range
+        # Hashes one word per row: this analyzer is only used here, never stored.
+        self._per_word = HashingVectorizer(
+            n_features=vectorizer.n_features,
+            alternate_sign=False,
+            norm=None,
+            dtype=np.float64,
+            analyzer=partial(_padded_word_ngrams, low=low, high=high),
+        )
+        self._known: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]] = {}
+
+    def transform(self, texts: npt.NDArray[Any] | list[str]) -> sp.csr_matrix:
+        # scikit-learn collapses whitespace runs and then splits on whitespace: split() alone.
+        vocabulary: dict[str, int] = {}
+        word_ids: list[int] = []
+        text_ends = [0]
+        for text in texts:
+            word_ids.extend(
+                vocabulary.setdefault(w, len(vocabulary)) for w in self._preprocess(text).split()
+            )
+            text_ends.append(len(word_ids))
+        words = list(vocabulary)
+        unseen = [word for word in words if word not in self._known]
+        if len(self._known) + len(unseen) > self.MAX_WORDS:
+            self._known.clear()
+            unseen = words
+        if unseen:
+            self._learn(unseen)
+
+        occurrences = sp.csr_matrix(
+            (np.ones(len(word_ids)), np.array(word_ids, dtype=np.int64), np.array(text_ends)),
+            shape=(len(text_ends) - 1, len(words)),
+        )
+        occurrences.sum_duplicates()
+        known = [self._known[word] for word in words]
+        word_ngrams = sp.csr_matrix(
+            (
+                np.concatenate([data for _, data in known]) if known else np.zeros(0),
+                np.concatenate([columns for columns, _ in known])
+                if known
+                else np.zeros(0, np.int32),
+                np.cumsum([0, *(len(columns) for columns, _ in known)]),
+            ),
+            shape=(len(words), self.vectorizer.n_features),
+        )
+        counts = (occurrences @ word_ngrams).tocsr()
+        counts.sort_indices()
+        return counts
+
+    def _learn(self, words: list[str]) -> None:
+        matrix = self._per_word.transform(words).tocsr()
+        for row, word in enumerate(words):
+            start, end = matrix.indptr[row], matrix.indptr[row + 1]
+            self._known[word] = (matrix.indices[start:end], matrix.data[start:end])
+
+
+def _padded_word_ngrams(word: str, low: int, high: int) -> list[str]:
+    """One word's char_wb n-grams, in scikit-learn's order and number."""
+    padded = f" {word} "
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        grams.extend(padded[offset : offset + n] for offset in range(max(len(padded) - n + 1, 1)))
+        if len(padded) <= n:
+            break  # a short word makes one n-gram, the whole padded word
+    return grams
+
+
+_counters: dict[str, CharWbCounter] = {}
+
+
+def word_memo_counter(key: str, vectorizer: HashingVectorizer) -> CharWbCounter | None:
+    """The process's remembering counter for a char_wb vectorizer of plain counts, if it is one."""
+    plain_counts = (
+        vectorizer.analyzer == "char_wb"
+        and vectorizer.input == "content"
+        and vectorizer.preprocessor is None
+        and vectorizer.norm is None
+        and not vectorizer.alternate_sign
+        and not vectorizer.binary
+    )
+    if not plain_counts:
+        return None
+    if key not in _counters:
+        _counters[key] = CharWbCounter(vectorizer)
+    return _counters[key]
+
+
+def forget_words() -> None:
+    """Drop every remembered word (benchmarks measure a cold start with it)."""
+    _counters.clear()
