@@ -174,7 +174,8 @@ class SharedHashing:
     def counts(self, vectorizer: HashingVectorizer) -> sp.csr_matrix:
         key = repr(sorted(vectorizer.get_params().items()))
         if key not in self._counts:
-            counter = word_memo_counter(key, vectorizer)
+            # Below a few texts scikit-learn's own loop is quicker than the sparse product.
+            counter = word_memo_counter(key, vectorizer) if len(self.texts) >= 16 else None
             self._counts[key] = (
                 counter.transform(self.texts)
                 if counter is not None
@@ -281,12 +282,14 @@ class CharWbCounter:
 def _padded_word_ngrams(word: str, low: int, high: int) -> list[str]:
     """One word's char_wb n-grams, in scikit-learn's order and number."""
     padded = f" {word} "
-    grams: list[str] = []
-    for n in range(low, high + 1):
-        grams.extend(padded[offset : offset + n] for offset in range(max(len(padded) - n + 1, 1)))
-        if len(padded) <= n:
-            break  # a short word makes one n-gram, the whole padded word
-    return grams
+    size = len(padded)
+    if size <= low:
+        return [padded]  # a short word makes one n-gram, the whole padded word
+    return [
+        padded[offset : offset + n]
+        for n in range(low, min(high, size) + 1)
+        for offset in range(size - n + 1)
+    ]
 
 
 _counters: dict[str, CharWbCounter] = {}
