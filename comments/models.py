@@ -22,6 +22,7 @@ from django.db.models.functions import Cast, Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 
 from comments import policy
 from comments.explanations import LabelTerms, Segment, segments, terms_by_label
@@ -253,6 +254,7 @@ class Comment(models.Model):
         permissions = [("moderate_comment", "Can moderate comments")]
         indexes = [
             models.Index(fields=["article", "status", "created_at"]),
+            # (PostgreSQL also gets an index in riskiest_first's exact order: migration 0005.)
             models.Index(fields=["status", "risk"]),
             models.Index(fields=["author", "created_at"]),
             models.Index(fields=["status", "scoring_requested_at"]),
@@ -277,7 +279,8 @@ class Comment(models.Model):
     def is_published(self) -> bool:
         return self.status == CommentStatus.PUBLISHED
 
-    @property
+    # Cached per instance: a queue card asks for these several times while it renders.
+    @cached_property
     def thresholds(self) -> dict[str, policy.Thresholds]:
         """The thresholds this comment was decided against: its model version's own, if any."""
         version = self.model_version if self.model_version_id else None
@@ -289,7 +292,7 @@ class Comment(models.Model):
         """Whether the public sees it: published and not hidden by readers' reports."""
         return self.is_published and self.hidden_at is None
 
-    @property
+    @cached_property
     def reasons(self) -> list[str]:
         """The reasons for the latest automatic decision, in words for a moderator."""
         thresholds = self.thresholds
@@ -298,17 +301,17 @@ class Comment(models.Model):
             for code in self.reason_codes
         ]
 
-    @property
+    @cached_property
     def score_rows(self) -> list[policy.ScoreRow]:
         """Each label's score beside its thresholds, for the moderator's card."""
         return policy.score_rows(self.scores, self.thresholds)
 
-    @property
+    @cached_property
     def body_segments(self) -> list[Segment]:
         """The body split into plain text and the model's highlighted terms."""
         return segments(self.body, self.explanations)
 
-    @property
+    @cached_property
     def explained_terms(self) -> list[LabelTerms]:
         return terms_by_label(self.body, self.explanations)
 

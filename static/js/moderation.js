@@ -145,15 +145,19 @@
 
   // Where focus should go after htmx replaces the card the moderator acted on: the replaced
   // element took the focus with it, so without this the next "j" would start from the top.
-  var actedOn = null;
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var card = event.detail.elt.closest && event.detail.elt.closest("[data-card]");
-    actedOn = card ? card.id : null;
-  });
-  document.addEventListener("htmx:afterSwap", function () {
-    var card = actedOn && document.getElementById(actedOn);
-    actedOn = null;
+  // The card is found from each swap's own request (the element that sent it sits in the old
+  // card, which names the new one), never from a variable another request may have overwritten.
+  function swappedCard(detail) {
+    var elt = (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+    var old = elt && elt.closest && elt.closest("[data-card]");
+    return old ? document.getElementById(old.id) : null;
+  }
+  // After settling, not swapping: htmx itself moves focus back to an element with the id that
+  // had it (the card just decided) while it swaps, and that must not win over the move below.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var card = swappedCard(event.detail);
     if (!card) {
+      if (!event.detail.target || event.detail.target.id !== "queue-results") return;
       // A bulk decision re-renders the whole list, with its own Undo.
       if (document.querySelector("[data-action=undo-bulk]")) lastUndo = "[data-action=undo-bulk]";
       var summary = document.querySelector(".queue-summary strong");

@@ -78,7 +78,9 @@ def test_it_moderates_three_comments_by_keyboard_alone(
     expect(card(page, doubtful)).to_contain_text("You approved the comment by alex.")
     expect(card(page, unscored)).to_be_focused()
     page.keyboard.press("u")
-    expect(card(page, doubtful)).to_contain_text("Undone")
+    # The card is back in the queue, to decide again. (Its "Undone" notice is not asserted: in
+    # about one run in three it is gone by the time the card is read; see the closing note.)
+    expect(card(page, doubtful)).to_contain_text("Held for review")
     expect(card(page, doubtful).get_by_role("button", name="Approve")).to_be_visible()
     page.keyboard.press("k")
     expect(card(page, doubtful)).to_be_focused()
@@ -110,6 +112,8 @@ def test_it_moderates_three_comments_by_keyboard_alone(
         doubtful.pk: (EventAction.APPROVED, ""),
         unscored.pk: (EventAction.REJECTED, "spam"),
     }
+    undone = ModerationEvent.objects.filter(action=EventAction.UNDONE)
+    assert list(undone.values_list("comment_id", flat=True)) == [doubtful.pk]
     statuses = dict(Comment.objects.values_list("pk", "status"))
     assert [statuses[c.pk] for c in (toxic, doubtful, unscored)] == [
         "rejected",
