@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from articles.models import Article, CommentPolicy
-from comments.models import Comment, CommentStatus
+from comments.classifier.data import LABELS
+from comments.models import ClassifierModel, Comment, CommentStatus
+from comments.services import activate_classifier
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -58,3 +61,24 @@ class SafeScores:
 
     def explain(self, text: str) -> dict[str, list[dict[str, float]]]:
         return {"toxicity": [], "spam": []}
+
+
+def make_classifier_model(
+    *,
+    version: int = 1,
+    artifact: bytes = b"stand-in bytes: never loaded",
+    active: bool = False,
+    sha256: str | None = None,
+    **fields: Any,
+) -> ClassifierModel:
+    """A stored model version; `sha256` differs from the artifact's to stand for tampering."""
+    record = ClassifierModel.objects.create(
+        version=version,
+        labels=list(LABELS),
+        artifact=artifact,
+        artifact_sha256=sha256 or hashlib.sha256(artifact).hexdigest(),
+        **fields,
+    )
+    if active:
+        activate_classifier(classifier_model=record)
+    return record

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Iterator
 
@@ -13,7 +12,7 @@ from sklearn.ensemble import RandomForestClassifier
 
 from comments import classifier
 from comments.models import ClassifierModel, EventAction, ModerationEvent
-from comments.services import activate_classifier
+from tests.factories import make_classifier_model
 
 pytestmark = pytest.mark.django_db
 
@@ -26,18 +25,14 @@ def fresh_model_cache() -> Iterator[None]:
 
 
 def store(version: int, artifact: bytes, *, active: bool = False) -> ClassifierModel:
-    record = ClassifierModel.objects.create(
+    return make_classifier_model(
         version=version,
-        labels=list(classifier.LABELS),
         artifact=artifact,
-        artifact_sha256=hashlib.sha256(artifact).hexdigest(),
+        active=active,
         metrics={"toxicity": {"roc_auc": 0.97, "brier": 0.05}},
         thresholds={"toxicity": {"publish": 0.2, "reject": 0.9}},
         promotion_note=f"v{version} note",
     )
-    if active:
-        activate_classifier(classifier_model=record)
-    return record
 
 
 def activate(*args: str) -> str:

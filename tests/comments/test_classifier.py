@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
@@ -14,9 +13,8 @@ from sklearn.ensemble import RandomForestClassifier
 from comments import classifier
 from comments.classifier import ActiveModel, ArtifactError, UntrustedArtifact
 from comments.classifier.data import JIGSAW
-from comments.models import ClassifierModel
-from comments.services import activate_classifier
 from tests.comments.conftest import TRAINING_ROWS
+from tests.factories import make_classifier_model
 
 HOSTILE = "you are a stupid idiot"
 NEUTRAL = "thanks for the thoughtful article"
@@ -36,20 +34,6 @@ def fresh_model_cache() -> Iterator[None]:
 
 def make_model(trained: classifier.TrainedModel) -> ActiveModel:
     return ActiveModel(record_id=0, version=0, pipelines=trained.pipelines)
-
-
-def make_classifier_model(
-    *, version: int, artifact: bytes, active: bool = False, sha256: str | None = None
-) -> ClassifierModel:
-    record = ClassifierModel.objects.create(
-        version=version,
-        labels=list(classifier.LABELS),
-        artifact=artifact,
-        artifact_sha256=sha256 or hashlib.sha256(artifact).hexdigest(),
-    )
-    if active:
-        activate_classifier(classifier_model=record)
-    return record
 
 
 def test_it_validates_above_a_floor_on_a_small_slice(trained: classifier.TrainedModel) -> None:

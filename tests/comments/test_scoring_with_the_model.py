@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 
 import pytest
@@ -8,8 +7,13 @@ from django.test import Client
 
 from comments import classifier, services
 from comments.models import ClassifierModel, CommentStatus
-from comments.services import activate_classifier
-from tests.factories import make_article, make_comment, make_moderator, make_user
+from tests.factories import (
+    make_article,
+    make_classifier_model,
+    make_comment,
+    make_moderator,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +28,7 @@ def fresh_model_cache() -> Iterator[None]:
 
 
 def store_active(artifact: bytes, thresholds: dict[str, dict[str, float]]) -> ClassifierModel:
-    record = ClassifierModel.objects.create(
-        version=1,
-        labels=list(classifier.LABELS),
-        artifact=artifact,
-        artifact_sha256=hashlib.sha256(artifact).hexdigest(),
-        thresholds=thresholds,
-    )
-    return activate_classifier(classifier_model=record)
+    return make_classifier_model(artifact=artifact, active=True, thresholds=thresholds)
 
 
 def test_it_stores_the_spans_behind_each_score(artifact: bytes) -> None:

@@ -10,8 +10,14 @@ from django.core.management import CommandError, call_command
 
 from comments import classifier
 from comments.models import ClassifierModel
-from comments.services import activate_classifier, approve_comment, reject_comment
-from tests.factories import make_article, make_comment, make_moderator, make_user
+from comments.services import approve_comment, reject_comment
+from tests.factories import (
+    make_article,
+    make_classifier_model,
+    make_comment,
+    make_moderator,
+    make_user,
+)
 
 QUICK_ROWS = "2000"  # per dataset: seconds, and both classes on both sides of the split
 
@@ -21,19 +27,6 @@ def fresh_model_cache() -> Iterator[None]:
     classifier.clear_model_cache()
     yield
     classifier.clear_model_cache()
-
-
-def make_classifier_model(*, version: int, active: bool = False) -> ClassifierModel:
-    artifact = b"stand-in bytes: never loaded by these tests"
-    record = ClassifierModel.objects.create(
-        version=version,
-        labels=list(classifier.LABELS),
-        artifact=artifact,
-        artifact_sha256=hashlib.sha256(artifact).hexdigest(),
-    )
-    if active:
-        activate_classifier(classifier_model=record)
-    return record
 
 
 def train_classifier(*args: str) -> str:
