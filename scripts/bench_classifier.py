@@ -126,14 +126,14 @@ def main() -> None:
         goal = derived["targets"]
         precision = derived["reject_precision"]
         reject = (
-            f"reject from {limits['reject']:.3f} (precision {precision:.1%})"
+            f"reject from {limits['reject']:.4f} (precision {precision:.1%})"
             if precision is not None
             else "never reject (no threshold reaches the precision)"
         )
         print(
             f"  {label}: targets harm in published <= {goal['max_harm_published']:.0%}, "
             f"reject precision >= {goal['min_reject_precision']:.0%} -> publish below "
-            f"{limits['publish']:.3f} (harm {derived['harm_published']:.2%}), {reject}"
+            f"{limits['publish']:.4f} (harm {derived['harm_published']:.2%}), {reject}"
         )
     w = trained.workload
     print(

@@ -250,8 +250,8 @@ def set_thresholds(
             else "no threshold reaches the target: never rejects on its own"
         )
         progress(
-            f"  {label}: publish below {derived.publish:.3f} ({derived.harm_published:.2%} of "
-            f"published would be rejected), reject from {derived.reject:.3f} "
+            f"  {label}: publish below {derived.publish:.4f} ({derived.harm_published:.2%} of "
+            f"published would be rejected), reject from {derived.reject:.4f} "
             f"(precision {precision})"
         )
 

@@ -90,7 +90,7 @@ def test_list_classifiers_shows_every_version_with_its_figures(artifact: bytes) 
     listing = out.getvalue()
     assert listing.index("v2 * active") < listing.index("v1")
     assert "toxicity: ROC-AUC 0.9700 Brier 0.0500" in listing
-    assert "publish < 0.200, reject >= 0.900" in listing
+    assert "publish < 0.2000, reject >= 0.9000" in listing
     assert "v1 note" in listing
 
 

@@ -53,5 +53,5 @@ def describe_label(record: ClassifierModel, label: str) -> str:
         parts.append(f"({figures['n_validation']:,} rows)")
     thresholds = record.thresholds.get(label)
     if thresholds:
-        parts.append(f"publish < {thresholds['publish']:.3f}, reject >= {thresholds['reject']:.3f}")
+        parts.append(f"publish < {thresholds['publish']:.4f}, reject >= {thresholds['reject']:.4f}")
     return " ".join(parts)
