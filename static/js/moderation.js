@@ -42,9 +42,16 @@
     if (live && text) live.textContent = text;
   }
 
+  // A key can arrive between htmx swapping a card in and processing its forms; a click then
+  // would submit the plain form and reload the page. Processing first is idempotent.
+  function press(button) {
+    if (window.htmx && button.form) window.htmx.process(button.form);
+    button.click();
+  }
+
   function click(card, selector) {
     var button = card && card.querySelector(selector);
-    if (button) button.click();
+    if (button) press(button);
     return Boolean(button);
   }
 
@@ -68,7 +75,7 @@
 
   function undo() {
     var button = lastUndo && document.querySelector(lastUndo);
-    if (button) button.click();
+    if (button) press(button);
     else announce("Nothing to undo.");
   }
 
