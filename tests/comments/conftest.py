@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from comments import classifier
 from tests.conftest import require_service
+from tests.factories import make_moderator
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +32,10 @@ def trained(training_data_dir: Path) -> classifier.TrainedModel:
 @pytest.fixture(scope="session")
 def artifact(trained: classifier.TrainedModel) -> bytes:
     return classifier.serialize(trained.pipelines)
+
+
+@pytest.fixture
+def moderator_client(client: Client) -> Client:
+    """A client signed in as a member of the Moderators group."""
+    client.force_login(make_moderator())
+    return client

@@ -34,12 +34,6 @@ def author() -> Any:
     return make_user("troll")
 
 
-@pytest.fixture
-def moderator_client(client: Client) -> Client:
-    client.force_login(make_moderator())
-    return client
-
-
 def detail_url(author: Any) -> str:
     return reverse("comments:moderation-author", kwargs={"pk": author.pk})
 

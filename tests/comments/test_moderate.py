@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from comments.models import Comment, ModerationEvent, Report
-from tests.factories import make_article, make_comment, make_moderator, make_user
+from tests.factories import make_article, make_comment, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -19,12 +19,6 @@ def url(comment: Comment, action: str) -> str:
 @pytest.fixture
 def held() -> Comment:
     return make_comment(article=make_article(), author=make_user(), status="held")
-
-
-@pytest.fixture
-def moderator_client(client: Client) -> Client:
-    client.force_login(make_moderator())
-    return client
 
 
 def test_it_approves_and_redirects_back_without_javascript(

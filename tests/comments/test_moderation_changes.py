@@ -15,12 +15,6 @@ CHANGES = "/moderation/changes/"
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def moderator_client(client: Client) -> Client:
-    client.force_login(make_moderator())
-    return client
-
-
 def make_held(count: int) -> list[Comment]:
     article, author = make_article(), make_user()
     return [

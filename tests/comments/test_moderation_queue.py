@@ -11,18 +11,12 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries, Settings
 
 from comments.models import ClassifierModel, Comment, Report
-from tests.factories import make_article, make_comment, make_moderator, make_user
+from tests.factories import make_article, make_comment, make_user
 
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/moderation/"
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def moderator_client(client: Client) -> Client:
-    client.force_login(make_moderator())
-    return client
 
 
 _numbers = itertools.count()

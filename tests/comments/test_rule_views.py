@@ -11,19 +11,13 @@ from django.utils import timezone
 
 from articles.models import Article, CommentPolicy
 from comments.models import EventAction, ModerationEvent, WordRule
-from tests.factories import make_article, make_moderator, make_user
+from tests.factories import make_article, make_user
 
 pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true"}
 RULES = reverse("comments:moderation-rules")
 ADD = reverse("comments:moderation-rule-add")
-
-
-@pytest.fixture
-def moderator_client(client: Client) -> Client:
-    client.force_login(make_moderator())
-    return client
 
 
 @pytest.fixture
