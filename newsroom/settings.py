@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "newsroom",  # its management commands (setup_site)
     "articles",
     "comments",
 ]
@@ -264,6 +265,6 @@ MODERATION_PAGE_SIZE = envint("MODERATION_PAGE_SIZE", 50)
 MODERATION_UNDO_SECONDS = envint("MODERATION_UNDO_SECONDS", 10)
 MODERATION_POLL_SECONDS = envint("MODERATION_POLL_SECONDS", 10)
 
-# Classifier training data: the labelled datasets beside the checkout by default.
-_default_data_dir = BASE_DIR.parent / "shared" / "data"
-TRAINING_DATA_DIR = Path(os.getenv("TRAINING_DATA_DIR", str(_default_data_dir)))
+# Classifier training data: the labelled datasets that ship in the repository's data/ (each
+# plain or gzip-compressed), so a bare clone trains its first model with nothing beside it.
+TRAINING_DATA_DIR = Path(os.getenv("TRAINING_DATA_DIR", str(BASE_DIR / "data")))

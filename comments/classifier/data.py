@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import itertools
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +22,7 @@ class LabelSource:
     """Where one label's examples come from: a CSV file under the training data directory."""
 
     label: str
-    path: str  # relative to the data directory
+    path: str  # relative to the data directory; stored as is or gzip-compressed (+ ".gz")
     id_column: str
     text_column: str
     # An example is positive when any of these 0/1 columns is 1.
@@ -117,11 +119,12 @@ def is_validation(example_id: str) -> bool:
 
 def read_examples(source: LabelSource, *, data_dir: Path, limit: int | None = None) -> Examples:
     """Read one label's CSV (its first `limit` rows if given) and mark the validation split."""
-    path = data_dir / source.path
-    if not path.is_file():
-        raise TrainingDataError(f"{source.label}: training data file {path} does not exist")
-    with path.open("rb") as binary:
-        file_sha256 = hashlib.file_digest(binary, "sha256").hexdigest()
+    path = find_data_file(data_dir, source.path)
+    if path is None:
+        raise TrainingDataError(
+            f"{source.label}: training data file {data_dir / source.path}[.gz] does not exist"
+        )
+    file_sha256 = content_sha256(path)
 
     texts: list[str] = []
     targets: list[int] = []
@@ -135,11 +138,12 @@ def read_examples(source: LabelSource, *, data_dir: Path, limit: int | None = No
     borrowed_sha256 = ""
     if source.negatives_from is not None:
         other = source.negatives_from
-        other_path = data_dir / other.path
-        if not other_path.is_file():
-            raise TrainingDataError(f"{source.label}: negatives file {other_path} does not exist")
-        with other_path.open("rb") as binary:
-            borrowed_sha256 = hashlib.file_digest(binary, "sha256").hexdigest()
+        other_path = find_data_file(data_dir, other.path)
+        if other_path is None:
+            raise TrainingDataError(
+                f"{source.label}: negatives file {data_dir / other.path}[.gz] does not exist"
+            )
+        borrowed_sha256 = content_sha256(other_path)
         wanted = min(source.negatives_limit, limit) if limit else source.negatives_limit
         negatives = (
             row
@@ -164,18 +168,49 @@ def read_examples(source: LabelSource, *, data_dir: Path, limit: int | None = No
     return examples
 
 
+# What a damaged or mislabelled file raises while it is read, plain or gzip-compressed.
+UNREADABLE = (UnicodeDecodeError, csv.Error, gzip.BadGzipFile, EOFError, zlib.error)
+
+
+def find_data_file(data_dir: Path, relative: str) -> Path | None:
+    """Return the dataset file as stored, plain or gzip-compressed, or None if neither exists."""
+    for candidate in (data_dir / relative, data_dir / f"{relative}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def is_gzip(path: Path) -> bool:
+    return path.suffix == ".gz"
+
+
+def content_sha256(path: Path) -> str:
+    """Hash the CSV's content, so the same rows give the same reference compressed or not."""
+    opener = gzip.open if is_gzip(path) else open
+    try:
+        with opener(path, "rb") as binary:
+            return hashlib.file_digest(binary, "sha256").hexdigest()
+    except UNREADABLE as error:
+        raise TrainingDataError(f"{path} is not a gzip-compressed CSV file: {error}") from error
+
+
 def _read_rows(path: Path, source: LabelSource, limit: int | None) -> Iterator[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as text:
-        reader = csv.DictReader(text)
-        header = reader.fieldnames or []
-        missing = [column for column in source.columns if column not in header]
-        if missing:
-            raise TrainingDataError(
-                f"{source.label}: {path} lacks column(s) {', '.join(missing)}; a {source.label} "
-                f"file needs {', '.join(source.columns)} "
-                f"(it has: {', '.join(header) or 'no header'})"
-            )
-        yield from itertools.islice(reader, limit)
+    opener = gzip.open if is_gzip(path) else open
+    try:
+        with opener(path, "rt", newline="", encoding="utf-8") as text:
+            reader = csv.DictReader(text)
+            header = reader.fieldnames or []
+            missing = [column for column in source.columns if column not in header]
+            if missing:
+                raise TrainingDataError(
+                    f"{source.label}: {path} lacks column(s) {', '.join(missing)}; a "
+                    f"{source.label} file needs {', '.join(source.columns)} "
+                    f"(it has: {', '.join(header) or 'no header'})"
+                )
+            yield from itertools.islice(reader, limit)
+    except UNREADABLE as error:
+        kind = "gzip-compressed UTF-8 CSV" if is_gzip(path) else "UTF-8 CSV"
+        raise TrainingDataError(f"{path} is not a {kind} file: {error}") from error
 
 
 def _target(row: dict[str, str], source: LabelSource, path: Path) -> int:
@@ -215,10 +250,7 @@ def read_labelled_csv(path: Path, *, label: str) -> LabelledRows:
         raise TrainingDataError(f"{path} does not exist")
     texts: list[str] = []
     targets: list[int] = []
-    try:
-        for row in _read_rows(path, source, None):
-            texts.append(row[source.text_column])
-            targets.append(_target(row, source, path))
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise TrainingDataError(f"{path} is not a UTF-8 CSV file: {error}") from error
+    for row in _read_rows(path, source, None):
+        texts.append(row[source.text_column])
+        targets.append(_target(row, source, path))
     return LabelledRows(texts=texts, targets=np.array(targets, dtype=np.int8))
