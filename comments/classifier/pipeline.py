@@ -11,9 +11,10 @@ trusted-type list, and exactly explainable per n-gram.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -71,22 +72,44 @@ def build_features() -> FeatureUnion:
     )
 
 
+class Steps(Protocol):
+    """Whatever reports a fit's progress (see `progress.StepProgress`)."""
+
+    def step(self, doing: str) -> AbstractContextManager[None]: ...
+
+
+class _Quiet:
+    def step(self, doing: str) -> AbstractContextManager[None]:
+        return nullcontext()
+
+
+def fit_steps(recipe: Recipe) -> int:
+    """How many steps `fit_pipeline` reports for `recipe`."""
+    return 2 + recipe.calibration_folds
+
+
 def fit_pipeline(
     texts: npt.NDArray[Any],
     targets: npt.NDArray[Any],
     *,
     recipe: Recipe,
     sample_weight: npt.NDArray[Any] | None = None,
+    steps: Steps | None = None,
 ) -> Pipeline:
     """Fit features and model on `texts`, folding NB scaling and calibration into the model."""
+    steps = steps or _Quiet()
     features = build_features()
-    matrix = features.fit_transform(texts).tocsr()
-    ratios = _feature_scaling(matrix, targets, recipe=recipe)
-    model = _fit_model(
-        matrix.multiply(ratios).tocsr(), targets, recipe=recipe, sample_weight=sample_weight
-    )
+    with steps.step(f"hashing {len(texts):,} texts into n-gram features"):
+        matrix = features.fit_transform(texts).tocsr()
+    with steps.step("fitting the model"):
+        ratios = _feature_scaling(matrix, targets, recipe=recipe)
+        model = _fit_model(
+            matrix.multiply(ratios).tocsr(), targets, recipe=recipe, sample_weight=sample_weight
+        )
     if recipe.calibration_folds:
-        slope, offset = _platt_on_folds(matrix, targets, recipe=recipe, sample_weight=sample_weight)
+        slope, offset = _platt_on_folds(
+            matrix, targets, recipe=recipe, sample_weight=sample_weight, steps=steps
+        )
         model.coef_ = model.coef_ * slope
         model.intercept_ = model.intercept_ * slope + offset
     model.coef_ = model.coef_ * ratios
@@ -134,6 +157,7 @@ def _platt_on_folds(
     *,
     recipe: Recipe,
     sample_weight: npt.NDArray[Any] | None,
+    steps: Steps,
 ) -> tuple[float, float]:
     """Fit p = sigmoid(slope * logit + offset) on out-of-fold logits of the same recipe.
 
@@ -141,14 +165,15 @@ def _platt_on_folds(
     """
     logits = np.zeros(matrix.shape[0])
     folds = StratifiedKFold(n_splits=recipe.calibration_folds, shuffle=False)
-    for train, held in folds.split(matrix, targets):
-        part = matrix[train]
-        ratios = _feature_scaling(part, targets[train], recipe=recipe)
-        weights = sample_weight[train] if sample_weight is not None else None
-        fold_model = _fit_model(
-            part.multiply(ratios).tocsr(), targets[train], recipe=recipe, sample_weight=weights
-        )
-        logits[held] = fold_model.decision_function(matrix[held].multiply(ratios).tocsr())
+    for fold, (train, held) in enumerate(folds.split(matrix, targets), start=1):
+        with steps.step(f"calibrating, fold {fold} of {recipe.calibration_folds}"):
+            part = matrix[train]
+            ratios = _feature_scaling(part, targets[train], recipe=recipe)
+            weights = sample_weight[train] if sample_weight is not None else None
+            fold_model = _fit_model(
+                part.multiply(ratios).tocsr(), targets[train], recipe=recipe, sample_weight=weights
+            )
+            logits[held] = fold_model.decision_function(matrix[held].multiply(ratios).tocsr())
     platt = LogisticRegression(C=1e6, solver="lbfgs")
     platt.fit(logits.reshape(-1, 1), targets, sample_weight=sample_weight)
     return float(platt.coef_[0, 0]), float(platt.intercept_[0])

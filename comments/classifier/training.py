@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from sklearn.pipeline import Pipeline
 
 from comments.classifier.data import SOURCES, SPLIT_RULE, Examples, read_examples
 from comments.classifier.metrics import base_rate_weights, evaluate
-from comments.classifier.pipeline import fit_pipeline, positive_probabilities
+from comments.classifier.pipeline import fit_pipeline, fit_steps, positive_probabilities
+from comments.classifier.progress import StepProgress
 from comments.classifier.thresholds import Targets, derive_thresholds, workload
 
 # Jigsaw's held-out discussion comments, weighted to their real toxic rate, stand in for a
@@ -121,9 +123,11 @@ def train(
         label = examples.source.label
         progress(f"Fitting {label} on {examples.n_train:,} rows")
         fit_started = time.perf_counter()
+        steps = StepProgress(label, total=fit_steps(examples.source.recipe) + 1, report=progress)
         pipelines[label], metrics[label], validation[label] = fit_label(
-            examples, decisions=decisions.get(label)
+            examples, decisions=decisions.get(label), steps=steps
         )
+        steps.finish()
         figures = metrics[label]
         progress(
             f"  fitted in {time.perf_counter() - fit_started:.1f} s; validation ROC-AUC "
@@ -162,9 +166,12 @@ def train(
 
 
 def fit_label(
-    examples: Examples, *, decisions: Decisions | None = None
+    examples: Examples, *, decisions: Decisions | None = None, steps: StepProgress | None = None
 ) -> tuple[Pipeline, dict[str, Any], ValidationSet]:
-    """Fit one label's pipeline on the training split; return it with its validation figures."""
+    """Fit one label's pipeline on the training split; return it with its validation figures.
+
+    With `steps`, reports `fit_steps(recipe) + 1` steps: the fit's, then the validation.
+    """
     texts = np.array(examples.texts, dtype=object)
     train_mask, validation_mask = ~examples.validation, examples.validation
     source = examples.source
@@ -180,9 +187,11 @@ def fit_label(
         train_targets,
         recipe=source.recipe,
         sample_weight=weights if (weights != 1.0).any() else None,
+        steps=steps,
     )
 
-    scores = positive_probabilities(pipeline, texts[validation_mask])
+    with steps.step("scoring the validation split") if steps else nullcontext():
+        scores = positive_probabilities(pipeline, texts[validation_mask])
     targets = examples.targets[validation_mask]
     own = examples.own[validation_mask]
     base_rate = examples.source.base_rate
