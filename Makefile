@@ -24,45 +24,51 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall only when the declared dependencies change.
+# Reinstall only when the declared dependencies change. `make run` needs the site's packages
+# only; the test and lint tools come with `make test`.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "Installing newsroom's packages into $(VENV) (a minute or two the first time)..."
+	$(BIN)/python -m pip install --quiet --progress-bar off -e .
 	@touch $@
 
-install: $(VENV)/.installed
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py train_classifier --if-none-active
+$(VENV)/.installed-dev: $(VENV)/.installed
+	@echo "Installing the test and lint tools into $(VENV)..."
+	$(BIN)/python -m pip install --quiet --progress-bar off -e '.[dev]'
+	@touch $@
 
+# Development mode is set here, explicitly: settings default to production.
+install run: export DJANGO_DEBUG ?= 1
+
+install: $(VENV)/.installed
+	$(BIN)/python manage.py setup_site
+
+# supervisord runs web, worker and beat (and Redis when none answers at REDIS_URL), restarting
+# whichever dies; see scripts/run.py.
+# Redis is checked first, so a machine without one hears so before minutes of set-up.
 run: $(VENV)/.installed
-	@$(BIN)/python scripts/check_redis.py
+	@$(BIN)/python scripts/run.py --check
 	@$(MAKE) --no-print-directory install
-	@echo ""
-	@echo "  Newsroom is starting at http://$(HOST):$(PORT)/"
-	@echo "  Moderation queue:       http://$(HOST):$(PORT)/moderation/"
-	@echo "  Demo accounts (development passwords):"
-	@echo "    moderator / moderator-dev-pass   (Moderators group)"
-	@echo "    reader    / reader-dev-pass"
-	@echo "  Stop with Ctrl-C."
-	@echo ""
-	HOST=$(HOST) WEB_PORT=$(PORT) $(BIN)/honcho start -f Procfile 2>&1 || true
+	@HOST=$(HOST) PORT=$(PORT) exec $(BIN)/python scripts/run.py
 
 chromium:
 	@bash scripts/ensure_chromium.sh
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(VENV)/.installed
+typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-test: $(VENV)/.installed chromium lint typecheck
+test: $(VENV)/.installed-dev chromium lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-dev
 	$(BIN)/python scripts/bench.py
+	@echo ""
+	@echo "The first minutes of a new user (a bare clone of HEAD, then a second start):"
+	$(BIN)/python scripts/first_minute.py
 
 # The peer model lives in its own virtualenv: it pins exact scikit-learn and joblib versions.
 PEER := .venv-peer
@@ -71,7 +77,7 @@ $(PEER)/.installed:
 	$(PEER)/bin/python -m pip install --quiet alt-profanity-check==1.9.1
 	@touch $@
 
-bench-classifier: $(VENV)/.installed $(PEER)/.installed
+bench-classifier: $(VENV)/.installed-dev $(PEER)/.installed
 	$(BIN)/python scripts/bench_classifier.py
 
 clean:
