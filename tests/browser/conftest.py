@@ -86,3 +86,6 @@ def sign_in(page: Page, base_url: str, username: str, password: str, next_path: 
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{base_url}{next_path}")
+    # htmx binds its forms on DOMContentLoaded: a click before the load event can post a form
+    # the old way, navigating away (seen on a loaded machine as a card missing after Approve).
+    page.wait_for_load_state("load")
