@@ -45,9 +45,9 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     CommentStatus.REJECTED: frozenset({CommentStatus.PUBLISHED}),
 }
 # Undo is the one, deliberately narrow, exception: for MODERATION_UNDO_SECONDS after a moderator's
-# decision (UNDOABLE_ACTIONS), that moderator may reverse it exactly, from the event's to_status
+# decision (MODERATOR_DECISIONS), that moderator may reverse it exactly, from the event's to_status
 # back to its from_status, even where the table above has no such edge (published -> held). It
-# applies only while that decision is still the latest event; see moderation_services.undo_decision.
+# applies only while that decision is still the latest event; see moderation.services.undo_decision.
 
 
 class CommentQuerySet(models.QuerySet["Comment"]):
@@ -194,8 +194,14 @@ class CommentQuerySet(models.QuerySet["Comment"]):
             )
         )
 
-    def stale_pending(self, older_than: timedelta) -> CommentQuerySet:
-        """Pending comments whose last scoring request is older than `older_than`."""
+    def pending_longer_than(self, wait: timedelta) -> CommentQuerySet:
+        """Pending comments posted more than `wait` ago: scoring is stuck, whatever the sweeper
+        has tried since (its re-enqueueing does not make a comment's wait any shorter)."""
+        return self.pending().filter(created_at__lt=timezone.now() - wait)
+
+    def due_for_scoring_again(self, older_than: timedelta) -> CommentQuerySet:
+        """Pending comments whose last scoring request is older than `older_than`: what the
+        sweeper re-enqueues, each at most once per `older_than` however long it has waited."""
         return self.pending().filter(scoring_requested_at__lt=timezone.now() - older_than)
 
 
@@ -371,24 +377,40 @@ class RejectReason(models.TextChoices):
         return next((r.value for r in cls if r.label_for_training == label), "")
 
 
-# The moderators' decisions that undo may reverse (see the note under ALLOWED_TRANSITIONS).
-UNDOABLE_ACTIONS = frozenset({EventAction.APPROVED, EventAction.REJECTED, EventAction.RESTORED})
+class Decision(models.TextChoices):
+    """What a moderator can decide about one comment, as the queue offers it."""
+
+    APPROVE = "approve", "Approve"
+    RESTORE = "restore", "Restore"
+    # A reported comment that may stay up: its reports are answered and it is shown again.
+    DISMISS = "dismiss", "Keep published"
+    REJECT = "reject", "Reject"
 
 
-# Moderators' actions that settle (or unsettle) what a comment is: the classifier's labels.
-DECISION_ACTIONS = (
-    EventAction.APPROVED,
-    EventAction.REJECTED,
-    EventAction.RESTORED,
-    EventAction.UNDONE,
-)
+# The decisions a moderator can take on many comments at once, and what each does to every one
+# of them: the status it moves them to, and the event it writes.
+BULK_DECISIONS: dict[str, tuple[str, str]] = {
+    Decision.APPROVE: (CommentStatus.PUBLISHED, EventAction.APPROVED),
+    Decision.REJECT: (CommentStatus.REJECTED, EventAction.REJECTED),
+}
+
+
+# A moderator's word on a comment: what the dashboard counts, what undo may reverse (see the
+# note under ALLOWED_TRANSITIONS), and, with the undos that withdraw them, the training labels.
+MODERATOR_DECISIONS = frozenset({EventAction.APPROVED, EventAction.REJECTED, EventAction.RESTORED})
 
 
 class ModerationEventQuerySet(models.QuerySet["ModerationEvent"]):
-    def moderator_decisions(self) -> ModerationEventQuerySet:
-        """Moderators' (not the system's) decisions on comments, oldest first."""
+    def decisions(self) -> ModerationEventQuerySet:
+        """Moderators' (not the system's) approvals, rejections and restorations of comments."""
+        return self.filter(actor__isnull=False, action__in=MODERATOR_DECISIONS)
+
+    def decisions_and_undos(self) -> ModerationEventQuerySet:
+        """Moderators' decisions on comments and the undos that withdraw them, oldest first."""
         return self.filter(
-            actor__isnull=False, comment__isnull=False, action__in=DECISION_ACTIONS
+            actor__isnull=False,
+            comment__isnull=False,
+            action__in=[*MODERATOR_DECISIONS, EventAction.UNDONE],
         ).order_by("created_at", "id")
 
     def since(self, when: Any) -> ModerationEventQuerySet:

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "template_partials",
     "articles",
     "comments",
+    "moderation",
 ]
 
 MIDDLEWARE = [
@@ -81,7 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "comments.context_processors.moderation_wait",
+                "moderation.context_processors.moderation_wait",
             ],
         },
     },
