@@ -17,6 +17,7 @@ from comments import policy
 from comments.models import (
     BULK_DECISIONS,
     CommentQuerySet,
+    Decision,
     EventAction,
     RejectReason,
     WordRule,
@@ -185,7 +186,7 @@ class MultipleIdsField(forms.Field):
 class BulkForm(forms.Form):
     """A bulk decision over the checked comments, or over every comment matching the filter."""
 
-    decision = forms.ChoiceField(choices=[(d, d.capitalize()) for d in BULK_DECISIONS])
+    decision = forms.ChoiceField(choices=[(d, Decision(d).label) for d in BULK_DECISIONS])
     reason = forms.ChoiceField(
         label="Reason",
         choices=[("", "Choose a reason…"), *RejectReason.choices],
@@ -202,7 +203,7 @@ class BulkForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("decision") == "reject" and not cleaned.get("reason"):
+        if cleaned.get("decision") == Decision.REJECT and not cleaned.get("reason"):
             self.add_error("reason", "Choose a reason for rejecting: it teaches the model.")
         if cleaned.get("scope") == "selected" and not cleaned.get("ids"):
             self.add_error("ids", "Select at least one comment, or choose all matching.")

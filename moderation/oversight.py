@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from comments.models import Comment, CommentStatus, EventAction, ModerationEvent
 
-MODERATOR_DECISIONS = [EventAction.APPROVED, EventAction.REJECTED, EventAction.RESTORED]
 # The model "flags" a comment when its highest label score says harmful is more likely than not.
 FLAG_AT = 0.5
 
@@ -109,9 +108,8 @@ class ModeratorDecisions:
 
 def decisions_per_moderator(since: datetime) -> list[ModeratorDecisions]:
     rows = (
-        ModerationEvent.objects.filter(
-            actor__isnull=False, action__in=MODERATOR_DECISIONS, created_at__gte=since
-        )
+        ModerationEvent.objects.decisions()
+        .filter(created_at__gte=since)
         .values("actor__username")
         .annotate(
             approved=Count("id", filter=Q(action=EventAction.APPROVED)),
@@ -201,9 +199,7 @@ class ModelAgreement:
 
 def model_agreement(since: datetime) -> ModelAgreement:
     """Two queries: the confusion counts, and the automatic decisions moderators reversed."""
-    by_moderator = ModerationEvent.objects.filter(
-        comment=OuterRef("pk"), actor__isnull=False, action__in=MODERATOR_DECISIONS
-    )
+    by_moderator = ModerationEvent.objects.decisions().filter(comment=OuterRef("pk"))
     reviewed = Comment.objects.filter(
         Exists(by_moderator),
         risk__isnull=False,
@@ -218,9 +214,7 @@ def model_agreement(since: datetime) -> ModelAgreement:
         tn=Count("id", filter=~flagged & ~harmful),
     )
 
-    moderator_event = ModerationEvent.objects.filter(
-        comment=OuterRef("comment"), actor__isnull=False, action__in=MODERATOR_DECISIONS
-    )
+    moderator_event = ModerationEvent.objects.decisions().filter(comment=OuterRef("comment"))
     removed = Exists(moderator_event.filter(to_status=CommentStatus.REJECTED))
     restored = Exists(moderator_event.filter(to_status=CommentStatus.PUBLISHED))
     to_published, to_rejected = (

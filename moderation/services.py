@@ -8,14 +8,13 @@ the readers' reports); every one writes its audit events in the same transaction
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import DateTimeField, Exists, F, OuterRef, QuerySet, Value
+from django.db.models import DateTimeField, F, QuerySet, Value
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -94,16 +93,6 @@ def new_batch() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def batch_note(decision: str, batch: str) -> str:
-    return f"Bulk {decision}, batch {batch}."
-
-
-def batch_of(event: ModerationEvent) -> str | None:
-    """The batch a bulk decision's event belongs to; None for a single decision."""
-    match = re.fullmatch(r"Bulk \w+, batch ([0-9a-f]{12})\.", event.note)
-    return match.group(1) if match else None
-
-
 def moderate_in_bulk(
     *,
     comments: QuerySet[Comment],
@@ -122,8 +111,7 @@ def moderate_in_bulk(
     """
     to_status, action = BULK_DECISIONS[decision]
     from_statuses = [status for status, nexts in ALLOWED_TRANSITIONS.items() if to_status in nexts]
-    # Names this batch's events, so the UPDATE moves exactly the rows the INSERT recorded.
-    note = batch_note(decision, batch or new_batch())
+    batch = batch or new_batch()
     stamp = timezone.now()
     with transaction.atomic():
         selected = (
@@ -142,14 +130,14 @@ def moderate_in_bulk(
                 "reason_codes",
                 "scores",
                 "model_version_id",
-                Value(note),
+                Value(f"Bulk {decision}, batch {batch}."),
+                Value(batch),
                 Value(stamp, output_field=DateTimeField()),
             )
         )
         changed = _insert_events_from(selected)
-        decided = ModerationEvent.objects.filter(action=action, created_at=stamp, note=note).values(
-            "comment_id"
-        )
+        # Exactly the rows the INSERT recorded: this batch, at this moment.
+        decided = ModerationEvent.objects.filter(batch=batch, created_at=stamp).values("comment_id")
         moved = Comment.objects.filter(pk__in=decided).update(
             status=to_status, decided_at=stamp, hidden_at=None
         )
@@ -173,12 +161,11 @@ def undo_bulk(*, batch: str, moderator: Any, now: datetime | None = None) -> int
     """
     now = now or timezone.now()
     window = settings.MODERATION_UNDO_SECONDS
+    decided_actions = [action for _, action in BULK_DECISIONS.values()]
     events = ModerationEvent.objects.filter(
-        actor=moderator, note__in=[batch_note(decision, batch) for decision in BULK_DECISIONS]
+        actor=moderator, batch=batch, action__in=decided_actions
     )
-    later = ModerationEvent.objects.filter(comment=OuterRef("comment"), id__gt=OuterRef("id"))
-    last_word = events.exclude(Exists(later)).filter(comment__status=F("to_status"))
-    undo_note = f"Undid bulk batch {batch}."
+    last_word = events.last_words().filter(comment__status=F("to_status"))
     with transaction.atomic():
         decided_at = events.order_by("id").values_list("created_at", flat=True).first()
         if decided_at is None:
@@ -202,12 +189,13 @@ def undo_bulk(*, batch: str, moderator: Any, now: datetime | None = None) -> int
                 "comment__reason_codes",
                 "comment__scores",
                 "comment__model_version_id",
-                Value(undo_note),
+                Value(f"Undid bulk batch {batch}."),
+                Value(batch),
                 Value(now, output_field=DateTimeField()),
             )
         )
         back = ModerationEvent.objects.filter(
-            action=EventAction.UNDONE, created_at=now, note=undo_note
+            batch=batch, action=EventAction.UNDONE, created_at=now
         )
         for status in CommentStatus.values:  # one UPDATE per status they return to
             Comment.objects.filter(
@@ -232,6 +220,7 @@ _EVENT_FIELDS = [
     "scores",
     "model_version",
     "note",
+    "batch",
     "created_at",
 ]
 

@@ -13,7 +13,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +21,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from comments.models import AuthorStanding, Comment, CommentStatus, ModerationEvent
+from comments.models import AuthorStanding, Comment, ModerationEvent
 from moderation import services
 from moderation.decorators import moderator_required
 from moderation.forms import AuthorNoteForm, BanForm, ReasonForm, SuspendForm
@@ -48,18 +47,10 @@ def _get_author(pk: int) -> Any:
 
 def author_context(author: Any) -> dict[str, Any]:
     """Everything the panel shows: six queries whatever the author's history."""
-    record = Comment.objects.by_author(author).aggregate(
-        total=Count("id"),
-        published=Count("id", filter=Q(status=CommentStatus.PUBLISHED)),
-        held=Count("id", filter=Q(status=CommentStatus.HELD)),
-        rejected=Count("id", filter=Q(status=CommentStatus.REJECTED)),
-    )
-    decided = record["published"] + record["rejected"]
-    record["rejection_rate"] = record["rejected"] / decided if decided else None
     return {
         "author": author,
         "standing": AuthorStanding.objects.filter(author=author).first(),
-        "record": record,
+        "record": Comment.objects.author_records([author.pk])[author.pk],
         "recent_comments": list(
             Comment.objects.by_author(author)
             .select_related("article")

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,9 +24,10 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from comments.models import (
-    MODERATOR_DECISIONS,
+    AuthorRecord,
     ClassifierModel,
     Comment,
+    Decision,
     ModerationEvent,
     RejectReason,
 )
@@ -49,7 +49,6 @@ from moderation.forms import (
 from moderation.queues import Queue
 from moderation.services import (
     CannotUndo,
-    batch_of,
     dismiss_reports,
     moderate_in_bulk,
     new_batch,
@@ -71,15 +70,11 @@ def card_comments() -> Any:
     )
 
 
-def with_records(comments: Iterable[Comment]) -> list[tuple[Comment, queues.AuthorRecord]]:
-    """Pair each card's comment with its author's record: one aggregate query for the page.
-
-    Not an annotation on the page's query: SQLite would compute it for every comment in the
-    queue before sorting and cutting the page, a cost that grows with the queue.
-    """
+def with_records(comments: Iterable[Comment]) -> list[tuple[Comment, AuthorRecord]]:
+    """Pair each card's comment with its author's record: one aggregate query for the page."""
     cards = list(comments)
-    records = queues.author_records({comment.author_id for comment in cards})
-    return [(c, records.get(c.author_id, queues.AuthorRecord())) for c in cards]
+    records = Comment.objects.author_records(comment.author_id for comment in cards)
+    return [(comment, records[comment.author_id]) for comment in cards]
 
 
 @require_GET
@@ -146,45 +141,33 @@ def _queue_links(form: QueueFilterForm, counts: dict[str, int]) -> list[dict[str
 
 def _workspace_status(request: HtmxHttpRequest) -> dict[str, Any]:
     """What the full page says above the queue: the model, stuck scoring, a decision to undo."""
-    stale_before = timezone.now() - timedelta(seconds=settings.SWEEP_PENDING_AFTER_SECONDS)
-    pending = Comment.objects.pending().aggregate(
-        total=Count("id"), stale=Count("id", filter=Q(created_at__lt=stale_before))
+    backlog = Comment.objects.scoring_backlog(
+        stuck_after=timedelta(seconds=settings.SWEEP_PENDING_AFTER_SECONDS)
     )
-    undoable = _latest_undoable(request.user)
     return {
         "active_model": ClassifierModel.objects.active().defer("artifact").first(),
-        "pending_count": pending["total"],
-        "stale_pending_count": pending["stale"],
-        "undoable": undoable,
-        "undoable_batch": batch_of(undoable) if undoable else None,
-    }
-
-
-def _latest_undoable(moderator: Any) -> ModerationEvent | None:
-    """This moderator's latest decision still inside the undo window, for pages without JS."""
-    since = timezone.now() - timedelta(seconds=settings.MODERATION_UNDO_SECONDS)
-    # Only a decision that is still the last word on its comment (not undone, not overtaken).
-    later = ModerationEvent.objects.filter(comment=OuterRef("comment"), id__gt=OuterRef("id"))
-    return (
-        ModerationEvent.objects.filter(
-            actor=moderator, action__in=MODERATOR_DECISIONS, created_at__gte=since
-        )
-        .exclude(Exists(later))
+        "pending_count": backlog["pending"],
+        "stuck_pending_count": backlog["stuck"],
+        # Without JavaScript nothing offers Undo in place, so the page offers the latest.
+        "undoable": ModerationEvent.objects.undoable_by(request.user)
         .select_related("comment__author")
-        .order_by("-id")
-        .first()
-    )
+        .first(),
+    }
 
 
 # One comment's decisions: the service and the form that carries its input.
 DECISIONS: dict[str, tuple[Any, type[DecisionForm]]] = {
-    "approve": (approve_comment, DecisionForm),
-    "reject": (reject_comment, RejectForm),
-    "restore": (restore_comment, DecisionForm),
-    # A reported comment that may stay published: its reports are answered, it stays up.
-    "dismiss": (dismiss_reports, DecisionForm),
+    Decision.APPROVE: (approve_comment, DecisionForm),
+    Decision.REJECT: (reject_comment, RejectForm),
+    Decision.RESTORE: (restore_comment, DecisionForm),
+    Decision.DISMISS: (dismiss_reports, DecisionForm),
 }
-DONE = {"approve": "approved", "reject": "rejected", "restore": "restored", "dismiss": "kept"}
+DONE: dict[str, str] = {
+    Decision.APPROVE: "approved",
+    Decision.REJECT: "rejected",
+    Decision.RESTORE: "restored",
+    Decision.DISMISS: "kept",
+}
 
 
 @require_POST
@@ -194,14 +177,14 @@ DONE = {"approve": "approved", "reject": "rejected", "restore": "restored", "dis
 def decide(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in DECISIONS:
         raise Http404("Unknown moderation action.")
-    decide, form_class = DECISIONS[action]
+    service, form_class = DECISIONS[action]
     comment = get_object_or_404(Comment, pk=pk)
     form = form_class(request.POST)
     if not form.is_valid():
         return _card_or_back(request, pk, error=_first_error(form), status=400)
-    extra = {"reason": form.cleaned_data["reason"]} if action == "reject" else {}
+    extra = {"reason": form.cleaned_data["reason"]} if action == Decision.REJECT else {}
     try:
-        decide(
+        service(
             comment=comment,
             moderator=request.user,
             expected_status=form.cleaned_data["expected_status"] or None,
@@ -210,7 +193,7 @@ def decide(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse:
     except InvalidTransition as exc:
         return _card_or_back(request, pk, error=_conflict(exc.comment))
     notice = f"You {DONE[action]} the comment by {comment.author}."
-    if action == "dismiss":
+    if action == Decision.DISMISS:
         notice = f"You kept the comment by {comment.author} published; its reports are dismissed."
     return _card_or_back(request, pk, notice=notice, decided=True)
 
@@ -293,10 +276,9 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
     data = bulk_form.cleaned_data
     # The filter applies to checked ids too, so a comment that has left the queue is skipped;
     # so is one that anyone else (a moderator, the model) acted on since the page was rendered.
-    acted_on_since = ModerationEvent.objects.filter(
-        comment=OuterRef("pk"), created_at__gt=data["seen_at"]
-    ).exclude(actor_id=request.user.pk)
-    chosen = filter_form.select(Comment.objects.all()).exclude(Exists(acted_on_since))
+    chosen = filter_form.select(
+        Comment.objects.unchanged_by_others_since(data["seen_at"], moderator=request.user)
+    )
     if data["scope"] == "selected":
         chosen = chosen.filter(pk__in=data["ids"])
     batch = new_batch()
@@ -304,7 +286,7 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
         comments=chosen,
         moderator=request.user,
         decision=data["decision"],
-        reject_reason=data["reason"] if data["decision"] == "reject" else "",
+        reject_reason=data["reason"] if data["decision"] == Decision.REJECT else "",
         batch=batch,
     )
     verb = DONE[data["decision"]]

@@ -68,6 +68,9 @@ def test_it_rejects_every_comment_matching_the_filter_with_one_event_each(
     }
     assert len(events) == 3 and all(e.actor == moderator for e in events)
     assert all(e.scores == {"toxicity": 0.5, "spam": 0.1} for e in events)
+    # One batch, named on every event; the note says so in words for the audit log.
+    (batch,) = {e.batch for e in events}
+    assert len(batch) == 12 and events[0].note == f"Bulk reject, batch {batch}."
     follow = moderator_client.get(response["Location"])
     assert "Rejected 3 comments." in follow.content.decode()
 
@@ -295,6 +298,8 @@ def test_it_refuses_to_undo_a_bulk_decision_too_late_or_twice(
     with pytest.raises(CannotUndo, match="no bulk decision of yours"):
         undo_bulk(batch=batch, moderator=make_moderator("otto"))
     assert undo_bulk(batch=batch, moderator=moderator) == 2
+    undone = ModerationEvent.objects.filter(action="undone")
+    assert {(e.batch, e.note) for e in undone} == {(batch, f"Undid bulk batch {batch}.")}
     assert undo_bulk(batch=batch, moderator=moderator) == 0  # nothing left on its last word
     plain = moderator_client.post(BULK_UNDO, {"batch": "0" * 12})
     assert plain.status_code == 409
