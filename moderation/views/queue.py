@@ -103,7 +103,9 @@ def _page_context(request: HtmxHttpRequest, form: QueueFilterForm) -> dict[str, 
         "undo_seconds": settings.MODERATION_UNDO_SECONDS,
         "reject_reasons": RejectReason.choices,
         "filter_fields": _filter_fields(form),
-        "page_query": query,
+        # The filters as parameters, for the page links and the poll: a page that answers a
+        # bulk POST has none in its own query string.
+        "filters": QueryDict(query),
         "next": reverse("moderation:queue") + (f"?{query}" if query else ""),
     }
     if form.is_valid():

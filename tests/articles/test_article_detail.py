@@ -67,8 +67,10 @@ def test_it_paginates_comments_fifty_a_page(client: Client) -> None:
     first = client.get(article.get_absolute_url()).content.decode()
     assert "51 comments" in first
     assert "comment number 49" in first and "comment number 50" not in first
+    assert '<a href="?page=2#comments" rel="next">Later →</a>' in first
     second = client.get(article.get_absolute_url() + "?page=2").content.decode()
     assert "comment number 50" in second and "comment number 49" not in second
+    assert '<a href="?page=1#comments" rel="prev">← Earlier</a>' in second
 
 
 @pytest.mark.parametrize("signed_in", [False, True])

@@ -228,6 +228,21 @@ def test_it_keeps_the_filters_in_the_tabs_and_the_pages(
     html = listed(moderator_client, q="word", sort="newest")
     assert 'href="/moderation/?q=word&amp;sort=newest&amp;queue=rejected"' in html
     assert 'href="?q=word&amp;sort=newest&amp;page=2"' in html
+    # A page that answers a bulk decision (a POST) keeps them too.
+    bulk = moderator_client.post(
+        "/moderation/bulk/",
+        {
+            "q": "word",
+            "sort": "newest",
+            "decision": "approve",
+            "scope": "selected",
+            "ids": "0",
+            "seen_at": timezone.now().isoformat(),
+        },
+        **HX,
+    ).content.decode()
+    assert "Approved 0 comments." in bulk
+    assert 'href="?q=word&amp;sort=newest&amp;page=2"' in bulk
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,14 @@ def test_it_lists_both_word_lists_and_the_articles(
     assert settings_url(article) in html
 
 
+def test_it_pages_through_the_articles(moderator_client: Client) -> None:
+    for n in range(21):
+        make_article(f"story-{n}")
+    first = moderator_client.get(RULES).content.decode()
+    assert '<a href="?page=2" rel="next">Older →</a>' in first
+    assert "Page 1 of 2" in moderator_client.get(RULES, {"page": "1"}).content.decode()
+
+
 def test_it_adds_a_word_with_htmx_and_audits_it(moderator_client: Client) -> None:
     response = moderator_client.post(ADD, {"phrase": "  Free   money ", "kind": "suspect"}, **HX)
     html = response.content.decode()
