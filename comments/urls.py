@@ -7,6 +7,7 @@ from comments import views
 app_name = "comments"
 
 urlpatterns = [
+    path("articles/<slug:slug>/", views.article_detail, name="article"),
     path("articles/<slug:slug>/comments/", views.post_comment, name="post"),
     path("comments/<int:pk>/", views.comment_detail, name="detail"),
     path("comments/<int:pk>/report/", views.report, name="report"),

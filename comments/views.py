@@ -1,4 +1,4 @@
-"""Readers' comment views: the comment section, posting, a comment's own fragment, reporting."""
+"""Readers' views: a story with its comment section, posting, a comment's fragment, reporting."""
 
 from __future__ import annotations
 
@@ -66,6 +66,13 @@ def comment_section(
         "reported_ids": reported_ids,
         "report_reasons": ReportReason.choices,
     }
+
+
+@require_GET
+def article_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """A story and its comment section: what a reader comes for."""
+    article = get_object_or_404(Article.objects.live(), slug=slug)
+    return render(request, "articles/article_detail.html", comment_section(request, article))
 
 
 @require_POST
