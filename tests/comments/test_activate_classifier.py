@@ -72,26 +72,6 @@ def test_it_says_when_the_version_is_already_active(artifact: bytes) -> None:
     assert "already active" in activate("1")
 
 
-def test_list_classifiers_shows_every_version_with_its_figures(artifact: bytes) -> None:
-    store(1, artifact)
-    store(2, artifact, active=True)
-    out = io.StringIO()
-
-    call_command("list_classifiers", stdout=out)
-
-    listing = out.getvalue()
-    assert listing.index("v2 * active") < listing.index("v1")
-    assert "toxicity: ROC-AUC 0.9700 Brier 0.0500" in listing
-    assert "publish < 0.2000, reject >= 0.9000" in listing
-    assert "v1 note" in listing
-
-
-def test_list_classifiers_says_when_there_are_none() -> None:
-    out = io.StringIO()
-    call_command("list_classifiers", stdout=out)
-    assert "No classifier versions yet" in out.getvalue()
-
-
 def test_an_admin_can_roll_back_from_the_admin(
     admin_client: Client, admin_user: User, artifact: bytes
 ) -> None:
