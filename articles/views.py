@@ -12,4 +12,3 @@ from newsroom.http import HtmxHttpRequest
 def article_list(request: HtmxHttpRequest) -> HttpResponse:
     articles = Article.objects.live().with_comment_counts().order_by("-published_at", "-id")[:50]
     return render(request, "articles/article_list.html", {"articles": articles})
-
