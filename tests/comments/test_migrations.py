@@ -10,7 +10,9 @@ BEFORE_BATCH = ("comments", "0005_queue_riskiest_index")
 BATCH = ("comments", "0006_moderationevent_batch")
 
 
-@pytest.mark.django_db(transaction=True)
+# Transactional, to migrate; serialized_rollback, as for every transactional test here: the
+# rows data migrations made (the Moderators group, content types) come back for the next test.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_reads_each_bulk_events_batch_from_its_note() -> None:
     executor = MigrationExecutor(connection)
     executor.migrate([BEFORE_BATCH])
