@@ -72,7 +72,7 @@ def comment_section(
 def article_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A story and its comment section: what a reader comes for."""
     article = get_object_or_404(Article.objects.live(), slug=slug)
-    return render(request, "articles/article_detail.html", comment_section(request, article))
+    return render(request, "comments/article_detail.html", comment_section(request, article))
 
 
 @require_POST
@@ -92,18 +92,18 @@ def post_comment(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             # htmx swaps 2xx responses only; the form comes back with its errors in place.
             return render(
                 request,
-                "articles/article_detail.html#comment-form",
+                "comments/article_detail.html#comment-form",
                 {"form": form, "article": article},
             )
         context = comment_section(request, article, form=form)
-        return render(request, "articles/article_detail.html", context, status=status)
+        return render(request, "comments/article_detail.html", context, status=status)
 
     comment = submit_comment(article=article, author=request.user, body=form.cleaned_data["body"])
     if request.htmx:
         fresh = CommentForm(article=article, author=request.user)
         return render(
             request,
-            "articles/article_detail.html#comment-posted",
+            "comments/article_detail.html#comment-posted",
             {"form": fresh, "article": article, "comment": comment},
         )
     return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
