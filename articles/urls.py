@@ -8,5 +8,4 @@ app_name = "articles"
 
 urlpatterns = [
     path("", views.article_list, name="index"),
-    path("articles/<slug:slug>/", views.article_detail, name="detail"),
 ]

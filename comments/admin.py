@@ -6,14 +6,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from comments import classifier
 from comments.models import ClassifierModel, Comment, ModerationEvent
-from comments.services import (
-    InvalidTransition,
-    activate_classifier,
-    approve_comment,
-    reject_comment,
-)
+from comments.services import InvalidTransition, approve_comment, reject_comment
 
 
 def _act_on(
@@ -121,20 +115,23 @@ def activate_selected(
     if queryset.count() != 1:
         modeladmin.message_user(request, "Select exactly one version.", messages.ERROR)
         return
-    record = ClassifierModel.objects.get(pk=queryset.get().pk)  # with its artifact
+    # Imported here, not above: loading an artifact needs scikit-learn and skops, which every
+    # process that loads the admin (the web) would otherwise pay for; only this rare action does.
+    from comments.classifier.artifact import ArtifactError
+    from comments.model_versions import activate_stored_version
+
+    record = queryset.get()
     try:
-        # Refuse here rather than let every worker discover a broken or untrusted artifact.
-        classifier.model_from_record(record)
-    except classifier.ArtifactError as error:
+        activate_stored_version(
+            classifier_model=record,
+            actor=request.user,
+            note=f"Classifier v{record.version} activated in the admin by {request.user}.",
+        )
+    except ArtifactError as error:
         modeladmin.message_user(
             request, f"v{record.version} cannot be loaded: {error}", messages.ERROR
         )
         return
-    activate_classifier(
-        classifier_model=record,
-        actor=request.user,
-        note=f"Classifier v{record.version} activated in the admin by {request.user}.",
-    )
     modeladmin.message_user(
         request, f"v{record.version} is now active; workers follow on their next comment."
     )

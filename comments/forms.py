@@ -1,3 +1,5 @@
+"""Readers' forms: a new comment, and a report on someone else's."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from comments.models import AuthorStanding, Comment
+from comments.models import AuthorStanding, Comment, ReportReason
 
 
 class CommentForm(forms.Form):
@@ -61,3 +63,25 @@ class CommentForm(forms.Form):
     @property
     def is_rate_limited(self) -> bool:
         return any(e.code == "rate_limited" for e in self.non_field_errors().as_data())
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=ReportReason.choices,
+        error_messages={
+            "required": "Choose why you are reporting this comment.",
+            "invalid_choice": "Choose one of the listed reasons.",
+        },
+    )
+    note = forms.CharField(
+        required=False,
+        strip=True,
+        max_length=500,
+        error_messages={"max_length": "Keep the note under %(limit_value)d characters."},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("reason") == ReportReason.OTHER and not cleaned.get("note"):
+            self.add_error("note", "Say in a few words what is wrong when you choose “Other”.")
+        return cleaned

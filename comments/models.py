@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -15,10 +17,9 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
-    Value,
 )
 from django.db.models.fields.json import KeyTransform
-from django.db.models.functions import Cast, Coalesce, Lower, NullIf
+from django.db.models.functions import Cast, Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -45,9 +46,9 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     CommentStatus.REJECTED: frozenset({CommentStatus.PUBLISHED}),
 }
 # Undo is the one, deliberately narrow, exception: for MODERATION_UNDO_SECONDS after a moderator's
-# decision (UNDOABLE_ACTIONS), that moderator may reverse it exactly, from the event's to_status
+# decision (MODERATOR_DECISIONS), that moderator may reverse it exactly, from the event's to_status
 # back to its from_status, even where the table above has no such edge (published -> held). It
-# applies only while that decision is still the latest event; see moderation_services.undo_decision.
+# applies only while that decision is still the latest event; see moderation.services.undo_decision.
 
 
 class CommentQuerySet(models.QuerySet["Comment"]):
@@ -91,12 +92,6 @@ class CommentQuerySet(models.QuerySet["Comment"]):
     def rejected(self) -> CommentQuerySet:
         return self.filter(status=CommentStatus.REJECTED)
 
-    def unscored(self) -> CommentQuerySet:
-        """Comments no model has scored: pending, or held because no model was active."""
-        return self.filter(
-            Q(status=CommentStatus.PENDING) | Q(status=CommentStatus.HELD, risk__isnull=True)
-        )
-
     def containing(self, text: str) -> CommentQuerySet:
         # icontains rather than full-text search: it needs no index (so no migration), behaves
         # the same on SQLite and PostgreSQL, and `make bench` measures it on a 10,000-comment
@@ -137,10 +132,7 @@ class CommentQuerySet(models.QuerySet["Comment"]):
 
     def reported(self) -> CommentQuerySet:
         """Comments with at least one open report, whatever their status (published included)."""
-        return self.filter(Exists(Report.objects.open().filter(comment=OuterRef("pk"))))
-
-    def hidden_by_reports(self) -> CommentQuerySet:
-        return self.published().filter(hidden_at__isnull=False)
+        return self.filter(has_open_report())
 
     def with_report_counts(self) -> CommentQuerySet:
         """Annotate `open_report_count`: one correlated subquery, no query per card."""
@@ -166,37 +158,83 @@ class CommentQuerySet(models.QuerySet["Comment"]):
             )
         )
 
-    def with_author_record(self) -> CommentQuerySet:
-        """Annotate the author's record: `author_comment_count`, `author_rejection_count` and
-        `author_rejection_rate` (0..1, of their decided comments), in the same query as the page.
+    def author_records(self, author_ids: Iterable[int]) -> dict[int, AuthorRecord]:
+        """Each author's record over all their comments here: one query, however many authors.
+
+        Grouped rather than annotated on a page's comments: SQLite would compute an annotation
+        for every comment in the queue before sorting and cutting the page.
         """
-        by_author = Comment.objects.filter(author=OuterRef("author")).order_by().values("author")
-        total = by_author.annotate(n=Count("id")).values("n")
-        rejected = (
-            by_author.filter(status=CommentStatus.REJECTED).annotate(n=Count("id")).values("n")
-        )
-        decided = (
-            by_author.filter(status__in=[CommentStatus.PUBLISHED, CommentStatus.REJECTED])
-            .annotate(n=Count("id"))
-            .values("n")
-        )
-        qs = self.annotate(
-            author_comment_count=Coalesce(Subquery(total, output_field=IntegerField()), 0),
-            author_rejection_count=Coalesce(Subquery(rejected, output_field=IntegerField()), 0),
-            author_decided_count=Coalesce(Subquery(decided, output_field=IntegerField()), 0),
-        )
-        return qs.annotate(
-            author_rejection_rate=Coalesce(
-                Cast(F("author_rejection_count"), FloatField())
-                / NullIf(F("author_decided_count"), 0),
-                Value(0.0),
-                output_field=FloatField(),
+        wanted = set(author_ids)
+        rows = (
+            self.filter(author_id__in=wanted)
+            .order_by()
+            .values("author_id")
+            .annotate(
+                comments=Count("id"),
+                published=Count("id", filter=Q(status=CommentStatus.PUBLISHED)),
+                held=Count("id", filter=Q(status=CommentStatus.HELD)),
+                rejected=Count("id", filter=Q(status=CommentStatus.REJECTED)),
             )
         )
+        records = {
+            row["author_id"]: AuthorRecord(
+                row["comments"], row["published"], row["held"], row["rejected"]
+            )
+            for row in rows
+        }
+        return {pk: records.get(pk, AuthorRecord()) for pk in wanted}
 
-    def stale_pending(self, older_than: timedelta) -> CommentQuerySet:
-        """Pending comments whose last scoring request is older than `older_than`."""
+    def scoring_backlog(self, stuck_after: timedelta) -> dict[str, int]:
+        """How many comments wait to be scored (`pending`), and how many were posted longer ago
+        than `stuck_after` (`stuck`). By posting time, not by the last request to score: the
+        sweeper re-enqueues a comment every interval while the workers are down, and that must
+        not make the moderators' banner blink off."""
+        return self.pending().aggregate(
+            pending=Count("id"),
+            stuck=Count("id", filter=Q(created_at__lt=timezone.now() - stuck_after)),
+        )
+
+    def unchanged_by_others_since(self, when: datetime, *, moderator: Any) -> CommentQuerySet:
+        """Comments nobody but `moderator` (no other moderator, not the model) has acted on since
+        `when`: what a bulk decision over the page they loaded then may still change."""
+        acted = ModerationEvent.objects.filter(comment=OuterRef("pk"), created_at__gt=when).exclude(
+            actor_id=moderator.pk
+        )
+        return self.exclude(Exists(acted))
+
+    def due_for_scoring_again(self, older_than: timedelta) -> CommentQuerySet:
+        """Pending comments whose last request to score is older than `older_than`: what the
+        sweeper re-enqueues, each at most once per `older_than` however long it has waited."""
         return self.pending().filter(scoring_requested_at__lt=timezone.now() - older_than)
+
+
+# Comments no model has scored: pending, or held because no model was active. A condition rather
+# than a QuerySet method, so that the queues can count by it as well as filter.
+UNSCORED = Q(status=CommentStatus.PENDING) | Q(status=CommentStatus.HELD, risk__isnull=True)
+
+
+def has_open_report() -> Exists:
+    """Whether a comment has an open report, whatever its status: to filter by, or count by."""
+    return Exists(Report.objects.open().filter(comment=OuterRef("pk")))
+
+
+@dataclass(frozen=True)
+class AuthorRecord:
+    """How an author's comments have fared: what the queue's cards and the author drawer show."""
+
+    comments: int = 0
+    published: int = 0
+    held: int = 0
+    rejected: int = 0
+
+    @property
+    def decided(self) -> int:
+        """Published or rejected: the base of the rejection rate."""
+        return self.published + self.rejected
+
+    @property
+    def rejection_rate(self) -> float | None:
+        return self.rejected / self.decided if self.decided else None
 
 
 def score_of(label: str | None) -> Cast | F:
@@ -332,6 +370,26 @@ class Comment(models.Model):
     def can_become(self, status: str) -> bool:
         return status in ALLOWED_TRANSITIONS.get(self.status, frozenset())
 
+    @cached_property
+    def open_report_count(self) -> int:
+        """How many open reports it has; `with_report_counts()` sets it without a query."""
+        return self.reports.filter(resolved_at__isnull=True).count()
+
+    @property
+    def decisions_available(self) -> list[Decision]:
+        """What a moderator may decide now, in the order a card offers it: the transitions
+        ALLOWED_TRANSITIONS allows from its status (publishing a rejected comment is a restore),
+        and keeping a reported comment published."""
+        decisions = []
+        if self.can_become(CommentStatus.PUBLISHED):
+            rejected = self.status == CommentStatus.REJECTED
+            decisions.append(Decision.RESTORE if rejected else Decision.APPROVE)
+        if self.is_published and self.open_report_count:
+            decisions.append(Decision.DISMISS)
+        if self.can_become(CommentStatus.REJECTED):
+            decisions.append(Decision.REJECT)
+        return decisions
+
 
 class EventAction(models.TextChoices):
     # On a comment.
@@ -371,28 +429,59 @@ class RejectReason(models.TextChoices):
         return next((r.value for r in cls if r.label_for_training == label), "")
 
 
-# The moderators' decisions that undo may reverse (see the note under ALLOWED_TRANSITIONS).
-UNDOABLE_ACTIONS = frozenset({EventAction.APPROVED, EventAction.REJECTED, EventAction.RESTORED})
+class Decision(models.TextChoices):
+    """What a moderator can decide about one comment, as the queue offers it."""
+
+    APPROVE = "approve", "Approve"
+    RESTORE = "restore", "Restore"
+    # A reported comment that may stay up: its reports are answered and it is shown again.
+    DISMISS = "dismiss", "Keep published"
+    REJECT = "reject", "Reject"
 
 
-# Moderators' actions that settle (or unsettle) what a comment is: the classifier's labels.
-DECISION_ACTIONS = (
-    EventAction.APPROVED,
-    EventAction.REJECTED,
-    EventAction.RESTORED,
-    EventAction.UNDONE,
-)
+# The decisions a moderator can take on many comments at once, and what each does to every one
+# of them: the status it moves them to, and the event it writes.
+BULK_DECISIONS: dict[str, tuple[str, str]] = {
+    Decision.APPROVE: (CommentStatus.PUBLISHED, EventAction.APPROVED),
+    Decision.REJECT: (CommentStatus.REJECTED, EventAction.REJECTED),
+}
+
+
+# A moderator's word on a comment: what the dashboard counts, what undo may reverse (see the
+# note under ALLOWED_TRANSITIONS), and, with the undos that withdraw them, the training labels.
+MODERATOR_DECISIONS = frozenset({EventAction.APPROVED, EventAction.REJECTED, EventAction.RESTORED})
 
 
 class ModerationEventQuerySet(models.QuerySet["ModerationEvent"]):
-    def moderator_decisions(self) -> ModerationEventQuerySet:
-        """Moderators' (not the system's) decisions on comments, oldest first."""
+    def decisions(self) -> ModerationEventQuerySet:
+        """Moderators' (not the system's) approvals, rejections and restorations of comments."""
+        return self.filter(actor__isnull=False, action__in=MODERATOR_DECISIONS)
+
+    def decisions_and_undos(self) -> ModerationEventQuerySet:
+        """Moderators' decisions on comments and the undos that withdraw them, oldest first."""
         return self.filter(
-            actor__isnull=False, comment__isnull=False, action__in=DECISION_ACTIONS
+            actor__isnull=False,
+            comment__isnull=False,
+            action__in=[*MODERATOR_DECISIONS, EventAction.UNDONE],
         ).order_by("created_at", "id")
 
     def since(self, when: Any) -> ModerationEventQuerySet:
         return self.filter(created_at__gt=when)
+
+    def last_words(self) -> ModerationEventQuerySet:
+        """Events still the latest on their comment: nothing (an undo, another decision) since."""
+        later = ModerationEvent.objects.filter(comment=OuterRef("comment"), id__gt=OuterRef("id"))
+        return self.exclude(Exists(later))
+
+    def undoable_by(self, moderator: Any) -> ModerationEventQuerySet:
+        """This moderator's decisions that undo may still reverse, latest first: inside the
+        MODERATION_UNDO_SECONDS window and still the last word on their comment."""
+        since = timezone.now() - timedelta(seconds=settings.MODERATION_UNDO_SECONDS)
+        return (
+            self.filter(actor=moderator, action__in=MODERATOR_DECISIONS, created_at__gte=since)
+            .last_words()
+            .order_by("-id")
+        )
 
 
 class ModerationEvent(models.Model):
@@ -435,6 +524,9 @@ class ModerationEvent(models.Model):
         related_name="events",
     )
     note = models.CharField(max_length=500, blank=True)
+    # The bulk decision this event is part of (and the undo of one): undo finds its events by it.
+    # Blank for single decisions. The note still says it in words, for the audit log.
+    batch = models.CharField(max_length=12, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = ModerationEventQuerySet.as_manager()
@@ -612,14 +704,6 @@ class WordRuleKind(models.TextChoices):
     SUSPECT = "suspect", "Suspect: hold for a moderator"
 
 
-class WordRuleQuerySet(models.QuerySet["WordRule"]):
-    def banned(self) -> WordRuleQuerySet:
-        return self.filter(kind=WordRuleKind.BANNED)
-
-    def suspect(self) -> WordRuleQuerySet:
-        return self.filter(kind=WordRuleKind.SUSPECT)
-
-
 class WordRule(models.Model):
     """A word or phrase matched on word boundaries, case-insensitively, in new comments."""
 
@@ -633,8 +717,6 @@ class WordRule(models.Model):
         related_name="word_rules_created",
     )
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = WordRuleQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "phrase"]

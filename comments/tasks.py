@@ -1,25 +1,89 @@
-"""Celery entry points: re-fetch by id, guard on state, call a service."""
+"""Celery entry points, and the helpers that publish them: the only module that talks to the broker.
+
+Web processes import this module to enqueue work, never to do it: each task imports the module
+that does the work inside its body, so that enqueueing a comment never loads scikit-learn.
+"""
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
+from datetime import timedelta
 
-from comments import services
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from comments.models import Comment
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
 def score_comment(comment_id: int) -> None:
     """Score one comment; a re-delivered task for a decided comment changes nothing."""
-    services.score_comment(comment_id=comment_id)
+    # Imported here, not above: a web process enqueues but never scores (sklearn takes seconds).
+    from comments import scoring
+
+    scoring.score_comment(comment_id=comment_id)
 
 
 @shared_task(ignore_result=True)
 def sweep_pending_comments() -> int:
     """Re-enqueue comments a lost task, a dead worker or a broker outage left pending."""
-    return services.sweep_pending_comments()
+    return sweep_pending()
 
 
 @shared_task(ignore_result=True, soft_time_limit=30 * 60)
 def retrain_classifier() -> None:
     """Nightly: retrain on the datasets plus new moderator decisions, once there are enough."""
-    services.retrain_if_enough_decisions()
+    # Imported here, not above: a web process enqueues but never trains (sklearn takes seconds).
+    from comments import model_versions
+
+    model_versions.retrain_if_enough_decisions()
+
+
+def enqueue_scoring(*, comment_id: int) -> bool:
+    """Publish a scoring task; on a broker failure log it and return False, never raise."""
+    try:
+        # One short try (socket timeouts in settings): a reader must not wait on a dead broker.
+        score_comment.apply_async(args=(comment_id,), retry=False)
+    except Exception as exc:
+        # One line, not a traceback: during an outage this repeats for every comment posted.
+        logger.warning(
+            "could not enqueue scoring for comment %s (%s: %s); the sweeper will retry it",
+            comment_id,
+            type(exc).__name__,
+            exc,
+        )
+        return False
+    return True
+
+
+def sweep_pending(*, older_than: timedelta | None = None, limit: int = 500) -> int:
+    """Re-enqueue comments left pending too long; return how many were enqueued.
+
+    A lost task, a dead worker or a broker outage leaves a comment pending; this brings it back.
+    `scoring_requested_at` moves only for comments actually enqueued, so a broker outage leaves
+    them due for the next sweep, and one comment is asked for at most once per `older_than`.
+    """
+    if older_than is None:
+        older_than = timedelta(seconds=settings.SWEEP_PENDING_AFTER_SECONDS)
+    due_ids = list(
+        Comment.objects.due_for_scoring_again(older_than)
+        .order_by("scoring_requested_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+    enqueued: list[int] = []
+    for comment_id in due_ids:
+        if not enqueue_scoring(comment_id=comment_id):
+            break  # the broker is down: the rest would each wait out the same timeout
+        enqueued.append(comment_id)
+    if enqueued:
+        Comment.objects.filter(pk__in=enqueued).update(scoring_requested_at=timezone.now())
+        logger.info("sweeper re-enqueued %d pending comment(s)", len(enqueued))
+    if len(enqueued) < len(due_ids):
+        logger.warning(
+            "sweeper left %d pending comment(s) for the next sweep: broker unavailable",
+            len(due_ids) - len(enqueued),
+        )
+    return len(enqueued)

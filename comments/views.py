@@ -1,10 +1,11 @@
-"""Readers' comment views: the comment section, posting, and a comment's own fragment."""
+"""Readers' views: a story with its comment section, posting, a comment's fragment, reporting."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,13 +15,14 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from articles.models import Article
-from comments.forms import CommentForm
+from comments.forms import CommentForm, ReportForm
 from comments.models import AuthorStanding, Comment, CommentStatus, Report, ReportReason
-from comments.services import submit_comment
+from comments.services import AlreadyReported, CannotReport, report_comment, submit_comment
 from newsroom.http import HtmxHttpRequest
 
 # How many of a reader's own undecided comments the article page lists above the others.
 OWN_COMMENTS_SHOWN = 20
+REPORT_THANKS = "Thank you: the moderators will look at this comment."
 
 
 def comment_section(
@@ -66,6 +68,13 @@ def comment_section(
     }
 
 
+@require_GET
+def article_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """A story and its comment section: what a reader comes for."""
+    article = get_object_or_404(Article.objects.live(), slug=slug)
+    return render(request, "comments/article_detail.html", comment_section(request, article))
+
+
 @require_POST
 @vary_on_headers("HX-Request")
 def post_comment(request: HtmxHttpRequest, slug: str) -> HttpResponse:
@@ -83,18 +92,18 @@ def post_comment(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             # htmx swaps 2xx responses only; the form comes back with its errors in place.
             return render(
                 request,
-                "articles/article_detail.html#comment-form",
+                "comments/article_detail.html#comment-form",
                 {"form": form, "article": article},
             )
         context = comment_section(request, article, form=form)
-        return render(request, "articles/article_detail.html", context, status=status)
+        return render(request, "comments/article_detail.html", context, status=status)
 
     comment = submit_comment(article=article, author=request.user, body=form.cleaned_data["body"])
     if request.htmx:
         fresh = CommentForm(article=article, author=request.user)
         return render(
             request,
-            "articles/article_detail.html#comment-posted",
+            "comments/article_detail.html#comment-posted",
             {"form": fresh, "article": article, "comment": comment},
         )
     return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
@@ -119,3 +128,49 @@ def _can_see(request: HttpRequest, comment: Comment) -> bool:
     return user.is_authenticated and (
         comment.author_id == user.pk or user.has_perm("comments.moderate_comment")
     )
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def report(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
+    back = f"{comment.article.get_absolute_url()}#comment-{comment.pk}"
+    if not request.user.is_authenticated:
+        to_login = redirect_to_login(back)
+        if request.htmx:
+            return HttpResponseClientRedirect(to_login.url)
+        return to_login
+    if not comment.is_visible:
+        raise Http404("No such comment.")
+
+    form = ReportForm(request.POST)
+    done = ""
+    if form.is_valid():
+        try:
+            report_comment(
+                comment=comment,
+                reporter=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+            done = REPORT_THANKS
+        except (AlreadyReported, CannotReport) as exc:
+            done = str(exc)
+
+    if request.htmx:
+        # htmx swaps 2xx responses only: the control comes back, with its errors or its thanks.
+        context = {
+            "comment": comment,
+            "report_form": form,
+            "report_done": done,
+            "report_reasons": ReportReason.choices,
+        }
+        return render(request, "comments/_report_control.html", context)
+    if done == REPORT_THANKS:
+        messages.success(request, done)
+    elif done:
+        messages.warning(request, done)
+    else:
+        errors = [str(e) for field in form.errors.values() for e in field]
+        messages.error(request, "Report not sent: " + " ".join(errors))
+    return redirect(back)

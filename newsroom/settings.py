@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "newsroom",  # its management commands (setup_site)
     "articles",
     "comments",
+    "moderation",
 ]
 
 MIDDLEWARE = [
@@ -82,7 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "comments.context_processors.moderation_wait",
+                "moderation.context_processors.moderation_wait",
             ],
         },
     },

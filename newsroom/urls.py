@@ -8,6 +8,7 @@ from newsroom import views
 urlpatterns = [
     path("", include("articles.urls")),
     path("", include("comments.urls")),
+    path("moderation/", include("moderation.urls")),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

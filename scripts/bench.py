@@ -54,7 +54,8 @@ def queries(action: Callable[[], object]) -> int:
 
 def main() -> None:
     from articles.models import Article
-    from comments import classifier, services
+    from comments import model_versions as classifier
+    from comments import scoring as services
     from comments.models import Comment
 
     print(f"database: {connection.vendor}; {COMMENTS:,} comments; median of {RUNS} runs")

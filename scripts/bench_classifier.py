@@ -29,7 +29,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from comments import classifier  # noqa: E402
+from comments import model_versions as classifier  # noqa: E402
 from comments.classifier import metrics  # noqa: E402
 from comments.classifier.pipeline import forget_words  # noqa: E402
 from comments.classifier.thresholds import Targets  # noqa: E402
@@ -192,7 +192,7 @@ def decisions_line() -> None:
     """Compare on moderators' decisions in the configured database, if it holds any."""
     from django.db import DatabaseError
 
-    from comments.services import moderator_decisions
+    from comments.model_versions import moderator_decisions
 
     try:
         decisions = moderator_decisions(labels=classifier.LABELS)

@@ -1,9 +1,21 @@
+"""Fixtures shared by every test package: the moderator cast, and one trained model per session."""
+
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from pytest_django import Settings
+
+from comments.classifier.artifact import serialize
+from comments.classifier.training import TrainedModel, train
+from tests.factories import make_moderator
+
+TRAINING_ROWS = 3000  # per dataset: all of the ~1.5k spam rows, a slice of the toxicity ones
 
 
 def require_service(name: str, available: bool, how: str = "") -> None:
@@ -20,3 +32,33 @@ def require_service(name: str, available: bool, how: str = "") -> None:
 def fast_password_hashing(settings: Settings) -> None:
     # PBKDF2's deliberate slowness is for production logins, not for creating test users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def moderator(db: None) -> Any:
+    """Mona, a member of the Moderators group."""
+    return make_moderator()
+
+
+@pytest.fixture
+def moderator_client(client: Client, moderator: Any) -> Client:
+    """A client signed in as the moderator."""
+    client.force_login(moderator)
+    return client
+
+
+@pytest.fixture(scope="session")
+def training_data_dir() -> Path:
+    """The labelled datasets that ship in the repository's data/ (a test fails without them)."""
+    return Path(settings.TRAINING_DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def trained(training_data_dir: Path) -> TrainedModel:
+    # One real model for the whole session, in memory: a few seconds, no database.
+    return train(data_dir=training_data_dir, limit=TRAINING_ROWS)
+
+
+@pytest.fixture(scope="session")
+def artifact(trained: TrainedModel) -> bytes:
+    return serialize(trained.pipelines)

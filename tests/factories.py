@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import skops.io as sio
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from articles.models import Article, CommentPolicy
-from comments.classifier.data import LABELS
+from comments.classifier.labels import LABELS
+from comments.model_versions import activate_classifier
 from comments.models import ClassifierModel, Comment, CommentStatus
-from comments.services import activate_classifier
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -61,6 +62,15 @@ class SafeScores:
 
     def explain(self, text: str) -> dict[str, list[dict[str, float]]]:
         return {"toxicity": [], "spam": []}
+
+
+class Smuggled:
+    """A type no artifact may hold."""
+
+
+def make_untrusted_artifact() -> bytes:
+    """skops bytes that hold a type outside the trusted list: loading them must be refused."""
+    return sio.dumps({"toxicity": Smuggled()})
 
 
 def make_classifier_model(

@@ -22,7 +22,6 @@ from urllib.parse import quote
 
 import pytest
 import redis
-from django.conf import settings
 
 from tests.conftest import require_service
 
@@ -35,7 +34,6 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 WORKER_READY_TIMEOUT = 60.0
 WORKER_STOP_TIMEOUT = 20.0
 TASK_TIMEOUT = 30.0
-TRAINING_ROWS = 3000
 # One process, no chatter with other workers: the test controls everything the worker does.
 WORKER_ARGS = shlex.split(
     "-A newsroom worker --pool solo --concurrency 1"
@@ -285,21 +283,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.fixture(scope="session")
-def trained_classifier() -> tuple[Any, bytes]:
-    """Train a small real model once per session: the pipelines and their skops bytes."""
-    from comments import classifier
-
-    trained = classifier.train(data_dir=Path(settings.TRAINING_DATA_DIR), limit=TRAINING_ROWS)
-    return trained, classifier.serialize(trained.pipelines)
-
-
 @pytest.fixture
-def active_classifier(trained_classifier: tuple[Any, bytes], transactional_db: None) -> Any:
-    """Store the session's model as the active version (each transactional test starts empty)."""
-    from comments.services import save_classifier_version
+def active_classifier(trained: Any, artifact: bytes, transactional_db: None) -> Any:
+    """Store the session's model (tests/conftest.py) as the active version (each transactional
+    test starts empty)."""
+    from comments.model_versions import save_classifier_version
 
-    trained, artifact = trained_classifier
     return save_classifier_version(trained=trained, artifact=artifact, activate=True)
 
 

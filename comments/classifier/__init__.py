@@ -1,72 +1,14 @@
-"""The comment classifier: build, train, evaluate, explain, serialize, load and score.
+"""The comment classifier: pure Python and scikit-learn, no Django.
 
 Each label has its own linear model over hashed word and character n-grams, trained on its own
-dataset. A trained model is a dict {label: Pipeline} stored as skops bytes in
-`ClassifierModel.artifact`; workers load the active version lazily and cache it.
+dataset. A trained model is a dict {label: Pipeline}, serialized to skops bytes; the Django side
+(`comments.model_versions`) stores those bytes as `ClassifierModel` rows and loads the active one.
 
-Modules: `data` (datasets and the validation split), `pipeline` (the model for one label),
-`training`, `artifact` (skops with trusted types), `runtime` (the cached active model).
+Modules: `labels` (the label names, importable without scikit-learn), `data` (datasets and the
+validation split), `pipeline` (the model for one label), `training`, `metrics`, `thresholds`,
+`explain`, `artifact` (skops with trusted types), `runtime` (a loaded model that scores),
+`promotion` and `decisions` (moderators' decisions as examples).
+
+This package re-exports nothing: importing it must stay free, so that a process that only names
+labels (the web) never loads scikit-learn. Import the module you need.
 """
-
-from __future__ import annotations
-
-from comments.classifier.artifact import (
-    TRUSTED_TYPES,
-    ArtifactError,
-    UntrustedArtifact,
-    artifact_types,
-    deserialize,
-    serialize,
-)
-from comments.classifier.data import (
-    LABELS,
-    SOURCE_BY_LABEL,
-    SOURCES,
-    SPLIT_RULE,
-    Examples,
-    LabelledRows,
-    LabelSource,
-    TrainingDataError,
-    is_validation,
-    read_examples,
-    read_labelled_csv,
-)
-from comments.classifier.pipeline import Recipe, fit_pipeline, positive_probabilities
-from comments.classifier.runtime import (
-    ActiveModel,
-    clear_model_cache,
-    get_active_model,
-    model_from_record,
-)
-from comments.classifier.training import TrainedModel, fit_label, library_versions, train
-
-__all__ = [
-    "LABELS",
-    "SOURCES",
-    "SOURCE_BY_LABEL",
-    "SPLIT_RULE",
-    "TRUSTED_TYPES",
-    "ActiveModel",
-    "ArtifactError",
-    "Examples",
-    "LabelSource",
-    "LabelledRows",
-    "Recipe",
-    "TrainedModel",
-    "TrainingDataError",
-    "UntrustedArtifact",
-    "artifact_types",
-    "clear_model_cache",
-    "deserialize",
-    "fit_label",
-    "fit_pipeline",
-    "get_active_model",
-    "is_validation",
-    "library_versions",
-    "model_from_record",
-    "positive_probabilities",
-    "read_examples",
-    "read_labelled_csv",
-    "serialize",
-    "train",
-]

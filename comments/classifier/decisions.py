@@ -1,15 +1,17 @@
-"""Moderators' decisions as training labels: each approve or reject says what a comment was.
+"""Moderators' decisions as training labels: each publish or reject says what a comment was.
 
-A moderator's final word on a comment labels it: published (approved or restored) means it was
-neither toxic nor spam; rejected as abusive means toxic; rejected as spam means spam. Other
-rejections (off-topic, personal information) say nothing about either label and are left out,
-as is a comment whose last action was undone. The most recent decisions are held out: they are
-how the newsroom's comments look now, and promotion checks a candidate on them.
+A moderator's final word on a comment labels it: published means it was none of the labels;
+rejected for a reason that names a label (abusive: toxicity) makes that label positive and says
+nothing about the others; a rejection for another reason (off-topic) says nothing at all, and a
+decision taken back (undone) withdraws its labels. The Django side reads each event as the
+targets it sets (`comments.model_versions`); this module only keeps each comment's last word and
+holds out the most recent: they are how the newsroom's comments look now, and promotion checks a
+candidate on them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,19 +19,18 @@ import numpy as np
 
 from comments.classifier.training import Decisions
 
-PUBLISHED_ACTIONS = frozenset({"approved", "restored"})
-# Which label a rejection's reason makes positive.
-REJECT_REASON_LABELS = {"abusive": "toxicity", "spam": "spam"}
-
 
 @dataclass(frozen=True)
 class DecisionRow:
-    """One moderator event on a comment, as read from the audit trail, oldest first."""
+    """One moderator's word on a comment, as read from the audit trail.
+
+    `targets` maps each label it speaks to onto 0 (not that) or 1 (that); None when the word
+    withdraws the one before it (an undo).
+    """
 
     comment_id: int
     text: str
-    action: str  # approved, restored, rejected or undone
-    reject_reason: str
+    targets: Mapping[str, int] | None
     at: datetime
 
 
@@ -39,14 +40,13 @@ def decisions_by_label(
     """Turn audit rows into each label's examples, the latest `holdout_share` held out."""
     final: dict[int, DecisionRow | None] = {}
     for row in rows:
-        final[row.comment_id] = None if row.action == "undone" else row
+        final[row.comment_id] = None if row.targets is None else row
     verdicts = sorted((row for row in final.values() if row is not None), key=lambda r: r.at)
 
     examples: dict[str, list[tuple[str, int]]] = {label: [] for label in labels}
     for row in verdicts:
-        for label in examples:
-            target = _target(row, label)
-            if target is not None:
+        for label, target in (row.targets or {}).items():
+            if label in examples:
                 examples[label].append((row.text, target))
 
     decisions = {}
@@ -63,11 +63,3 @@ def decisions_by_label(
             recent=recent,
         )
     return decisions
-
-
-def _target(row: DecisionRow, label: str) -> int | None:
-    if row.action in PUBLISHED_ACTIONS:
-        return 0
-    if row.action == "rejected" and REJECT_REASON_LABELS.get(row.reject_reason) == label:
-        return 1
-    return None

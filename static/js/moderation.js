@@ -96,7 +96,7 @@
   var KEYS = {
     j: function () { move(1); },
     k: function () { move(-1); },
-    a: function () { click(currentCard(), "[data-action=approve], [data-action=restore]"); },
+    a: function () { click(currentCard(), "[data-action=approve], [data-action=restore], [data-action=dismiss]"); },
     r: function () { reject(currentCard()); },
     x: function () { toggleCheck(currentCard()); },
     u: undo,

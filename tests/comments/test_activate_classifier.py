@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import pytest
 import skops.io as sio
@@ -10,18 +9,11 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from sklearn.ensemble import RandomForestClassifier
 
-from comments import classifier
+from comments import model_versions
 from comments.models import ClassifierModel, EventAction, ModerationEvent
 from tests.factories import make_classifier_model
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_model_cache() -> Iterator[None]:
-    classifier.clear_model_cache()
-    yield
-    classifier.clear_model_cache()
 
 
 def store(version: int, artifact: bytes, *, active: bool = False) -> ClassifierModel:
@@ -44,14 +36,14 @@ def activate(*args: str) -> str:
 def test_it_rolls_back_to_an_earlier_version_and_workers_follow(artifact: bytes) -> None:
     store(1, artifact)
     store(2, artifact, active=True)
-    assert classifier.get_active_model().version == 2  # type: ignore[union-attr]
+    assert model_versions.get_active_model().version == 2  # type: ignore[union-attr]
 
     output = activate("1", "--note", "v2 holds too much")
 
     assert "Classifier v1 is now active." in output
     assert ClassifierModel.objects.active().get().version == 1
     # The next comment a worker scores uses v1, without a restart.
-    assert classifier.get_active_model().version == 1  # type: ignore[union-attr]
+    assert model_versions.get_active_model().version == 1  # type: ignore[union-attr]
     event = ModerationEvent.objects.filter(action=EventAction.CLASSIFIER_ACTIVATED).last()
     assert event is not None and event.note == "v2 holds too much"
     assert event.model_version.version == 1  # type: ignore[union-attr]
@@ -78,26 +70,6 @@ def test_it_says_when_the_version_is_already_active(artifact: bytes) -> None:
     store(1, artifact, active=True)
 
     assert "already active" in activate("1")
-
-
-def test_list_classifiers_shows_every_version_with_its_figures(artifact: bytes) -> None:
-    store(1, artifact)
-    store(2, artifact, active=True)
-    out = io.StringIO()
-
-    call_command("list_classifiers", stdout=out)
-
-    listing = out.getvalue()
-    assert listing.index("v2 * active") < listing.index("v1")
-    assert "toxicity: ROC-AUC 0.9700 Brier 0.0500" in listing
-    assert "publish < 0.2000, reject >= 0.9000" in listing
-    assert "v1 note" in listing
-
-
-def test_list_classifiers_says_when_there_are_none() -> None:
-    out = io.StringIO()
-    call_command("list_classifiers", stdout=out)
-    assert "No classifier versions yet" in out.getvalue()
 
 
 def test_an_admin_can_roll_back_from_the_admin(

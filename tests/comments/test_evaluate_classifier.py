@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from comments import classifier
 from comments.classifier import metrics
+from comments.classifier.data import read_labelled_csv
+from comments.classifier.training import TrainedModel
+from comments.model_versions import model_from_record, save_classifier_version
 from comments.models import ClassifierModel
-from comments.services import save_classifier_version
 
 JIGSAW_HEADER = ["id", "comment_text", "toxic", "severe_toxic", "obscene", "threat", "insult"]
 JIGSAW_HEADER += ["identity_hate"]
@@ -19,10 +20,7 @@ YOUTUBE_HEADER = ["COMMENT_ID", "AUTHOR", "DATE", "CONTENT", "CLASS"]
 
 
 @pytest.fixture
-def stored_classifier(
-    trained: classifier.TrainedModel, artifact: bytes, db: None
-) -> ClassifierModel:
-    classifier.clear_model_cache()
+def stored_classifier(trained: TrainedModel, artifact: bytes, db: None) -> ClassifierModel:
     return save_classifier_version(trained=trained, artifact=artifact, activate=True)
 
 
@@ -54,8 +52,8 @@ def test_it_prints_the_five_figures_as_json(
 
     printed = json.loads(evaluate_classifier(str(path), "--label", "toxicity", "--json"))
 
-    model = classifier.model_from_record(stored_classifier)
-    rows = classifier.read_labelled_csv(path, label="toxicity")
+    model = model_from_record(stored_classifier)
+    rows = read_labelled_csv(path, label="toxicity")
     expected = metrics.evaluate(
         rows.targets, model.score_many(rows.texts)["toxicity"], base_rate=0.1
     )

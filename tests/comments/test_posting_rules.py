@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, CommentPolicy
-from comments import services
+from comments import scoring
 from comments.models import AuthorStanding, Comment
 from tests.factories import make_article, make_comment, make_user
 
@@ -81,6 +81,6 @@ def test_it_refuses_comments_once_an_article_closes_by_itself(client: Client, re
 def test_it_holds_every_comment_of_a_premoderated_author(reader: Any) -> None:
     AuthorStanding.objects.create(author=reader, always_premoderate=True)
     comment = make_comment(article=make_article(), author=reader)
-    decided = services.score_comment(comment_id=comment.pk)
+    decided = scoring.score_comment(comment_id=comment.pk)
     assert decided is not None
     assert (decided.status, decided.reason_codes) == ("held", ["unscored", "author_premoderated"])

@@ -10,12 +10,7 @@ from pytest_django import Settings
 from articles.models import Article
 from comments import services
 from comments.models import Comment, CommentStatus, EventAction, ModerationEvent, Report
-from comments.report_services import (
-    AlreadyReported,
-    dismiss_reports,
-    hide_if_reported,
-    report_comment,
-)
+from comments.services import AlreadyReported, hide_if_reported, report_comment
 from tests.factories import make_article, make_comment, make_moderator, make_user
 
 pytestmark = pytest.mark.django_db
@@ -175,24 +170,6 @@ def test_it_refuses_a_second_report_from_the_same_reader_in_the_service(
     report_comment(comment=published, reporter=reader, reason="spam")
     with pytest.raises(AlreadyReported):
         report_comment(comment=published, reporter=reader, reason="other", note="again")
-
-
-def test_it_shows_a_hidden_comment_again_when_a_moderator_keeps_it(
-    settings: Settings, published: Comment
-) -> None:
-    settings.MODERATION_HIDE_AFTER_REPORTS = 1
-    report_comment(comment=published, reporter=make_user("r1"), reason="spam")
-    moderator = make_moderator()
-    kept = dismiss_reports(comment=published, moderator=moderator)
-    assert kept.hidden_at is None and kept.is_visible
-    assert not Comment.objects.reported().exists()
-    assert Report.objects.get().resolved_by == moderator
-    event = ModerationEvent.objects.filter(actor=moderator).get()
-    assert (event.action, event.from_status, event.to_status) == (
-        "approved",
-        "published",
-        "published",
-    )
 
 
 def test_it_resolves_reports_when_a_moderator_rejects_the_comment(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pytest_django import Settings
 
-from comments import services
+from comments import model_versions, scoring
 from comments.models import AuthorStanding, CommentStatus, WordRule
 from comments.rules import WordMatcher, contains_link, gather_rule_signals
 from tests.factories import SafeScores, make_article, make_comment, make_user
@@ -105,7 +105,7 @@ def test_it_holds_an_authors_first_n_comments_until_n_are_published(settings: Se
 def test_it_rejects_a_comment_with_a_banned_word_when_scoring(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(services.classifier, "get_active_model", lambda: SafeScores())
+    monkeypatch.setattr(model_versions, "get_active_model", lambda: SafeScores())
     WordRule.objects.create(phrase="Idiot", kind="banned")
     WordRule.objects.create(phrase="frankly", kind="suspect")
     article, author = make_article(), make_user()
@@ -113,7 +113,7 @@ def test_it_rejects_a_comment_with_a_banned_word_when_scoring(
     held = make_comment(article=article, author=author, body="Frankly, no.")
     published = make_comment(article=article, author=author, body="Idiomatic prose.")
 
-    decided = [services.score_comment(comment_id=c.pk) for c in (rejected, held, published)]
+    decided = [scoring.score_comment(comment_id=c.pk) for c in (rejected, held, published)]
     assert [(c.status, c.reason_codes) for c in decided if c is not None] == [
         (CommentStatus.REJECTED, ["banned_word:Idiot"]),
         (CommentStatus.HELD, ["suspect_word:frankly"]),

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from comments import classifier
+from comments import model_versions
+from comments.classifier.labels import LABELS
 from comments.models import ClassifierModel
 from comments.services import approve_comment, reject_comment
 from tests.factories import (
@@ -20,13 +20,6 @@ from tests.factories import (
 )
 
 QUICK_ROWS = "2000"  # per dataset: seconds, and both classes on both sides of the split
-
-
-@pytest.fixture(autouse=True)
-def fresh_model_cache() -> Iterator[None]:
-    classifier.clear_model_cache()
-    yield
-    classifier.clear_model_cache()
 
 
 def train_classifier(*args: str) -> str:
@@ -41,16 +34,16 @@ def test_it_trains_stores_and_activates_a_model(training_data_dir: Path) -> None
 
     record = ClassifierModel.objects.get()
     assert (record.version, record.is_active) == (1, True)
-    assert record.labels == list(classifier.LABELS)
+    assert record.labels == list(LABELS)
     assert record.artifact_sha256 == hashlib.sha256(bytes(record.artifact)).hexdigest()
-    for label in classifier.LABELS:
+    for label in LABELS:
         metrics = record.metrics[label]
         assert {"roc_auc", "n_train", "n_validation"} <= set(metrics)
         assert metrics["roc_auc"] > 0.8
     assert record.data_reference["files"]["toxicity"]["rows"] == int(QUICK_ROWS)
     assert record.library_versions["scikit-learn"]
     assert record.training_seconds > 0
-    for label in classifier.LABELS:
+    for label in LABELS:
         figures = record.metrics[label]
         assert {"average_precision", "precision_at_recall_80", "brier", "reliability"} <= set(
             figures
@@ -81,7 +74,7 @@ def test_it_trains_stores_and_activates_a_model(training_data_dir: Path) -> None
     ]:
         assert line in output
 
-    model = classifier.get_active_model()
+    model = model_versions.get_active_model()
     assert model is not None and model.version == 1
 
 
@@ -185,6 +178,6 @@ def test_it_learns_from_moderators_decisions(training_data_dir: Path) -> None:
     assert record.metrics["toxicity"]["n_decisions_train"] == 16
     assert record.metrics["toxicity"]["decisions"]["n"] == 4
     # The decisions taught it: the moderators' own insult now scores as toxic.
-    model = classifier.get_active_model()
+    model = model_versions.get_active_model()
     assert model is not None
     assert model.score("you absolute walnut")["toxicity"] > model.score("a kind word")["toxicity"]

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from comments import services
+from comments import tasks
 from comments.models import Comment, CommentStatus, ModerationEvent
 from tests.factories import make_article, make_user
 from tests.workers import (
@@ -48,7 +48,7 @@ def test_it_keeps_the_comment_pending_and_the_sweeper_enqueues_it_once_redis_is_
 ) -> None:
     article = make_article()
     client.force_login(make_user("rita"))
-    caplog.set_level(logging.WARNING, logger="comments.services")
+    caplog.set_level(logging.WARNING, logger="comments.tasks")
 
     # The request runs in its own thread, on its own connection, with no test transaction around
     # it: the enqueue runs on the real commit, as in production, and a hang fails only this test.
@@ -72,7 +72,7 @@ def test_it_keeps_the_comment_pending_and_the_sweeper_enqueues_it_once_redis_is_
 
     # Redis is back (the session's broker again): one sweep hands the comment to the worker.
     since = celery_worker.mark()
-    assert services.sweep_pending_comments(older_than=timedelta(0)) == 1
+    assert tasks.sweep_pending(older_than=timedelta(0)) == 1
     celery_worker.wait_for(rf"comment {comment.pk} (published|held|rejected) by model", since=since)
     comment.refresh_from_db()
     assert comment.status != CommentStatus.PENDING
@@ -88,7 +88,7 @@ def test_it_leaves_comments_due_for_the_next_sweep_while_the_broker_is_stalled(
 
     with stalled_listener() as url, celery_broker(url):
         enqueued = run_with_deadline(
-            lambda: services.sweep_pending_comments(older_than=timedelta(0)),
+            lambda: tasks.sweep_pending(older_than=timedelta(0)),
             timeout=REQUEST_DEADLINE,
             what="a sweep with the broker stalled",
         )

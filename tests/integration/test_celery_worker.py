@@ -9,9 +9,10 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from comments import classifier, policy
+from comments import policy
+from comments.classifier.labels import LABELS
+from comments.model_versions import model_from_record, save_classifier_version
 from comments.models import Comment, CommentStatus, EventAction, ModerationEvent
-from comments.services import save_classifier_version
 from comments.tasks import score_comment
 from tests.factories import make_article, make_comment, make_user
 from tests.workers import CeleryWorker
@@ -43,9 +44,9 @@ def test_it_scores_a_comment_posted_through_the_web_until_it_is_decided(
     comment.refresh_from_db()
     assert comment.status != CommentStatus.PENDING
     assert comment.model_version_id == active_classifier.pk
-    assert set(comment.scores) == set(classifier.LABELS)
+    assert set(comment.scores) == set(LABELS)
     # The worker scored with the same model this process would, and applied the policy to it.
-    expected = classifier.model_from_record(active_classifier).score(comment.body)
+    expected = model_from_record(active_classifier).score(comment.body)
     assert comment.scores == pytest.approx(expected)
     decision = policy.decide(
         scores=comment.scores,
@@ -75,7 +76,7 @@ def test_it_leaves_one_decision_when_the_task_is_delivered_twice(
 
 
 def test_it_follows_a_newly_activated_model_without_a_restart(
-    celery_worker: CeleryWorker, trained_classifier: Any, active_classifier: Any
+    celery_worker: CeleryWorker, trained: Any, artifact: bytes, active_classifier: Any
 ) -> None:
     article, author = make_article(), make_user("rita")
     first = make_comment(article=article, author=author, body="First comment.")
@@ -84,7 +85,6 @@ def test_it_follows_a_newly_activated_model_without_a_restart(
     first.refresh_from_db()
     assert first.model_version_id == active_classifier.pk
 
-    trained, artifact = trained_classifier
     newer = save_classifier_version(trained=trained, artifact=artifact, activate=True)
     second = make_comment(article=article, author=author, body="Second comment.")
     since = celery_worker.mark()

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from comments import classifier
+from comments.classifier.artifact import ArtifactError
+from comments.model_versions import activate_stored_version
 from comments.models import ClassifierModel
-from comments.services import activate_classifier
 
 
 class Command(BaseCommand):
@@ -32,13 +32,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Classifier v{version} is already active.")
             return
         try:
-            # Refuse here rather than let every worker discover a broken or untrusted artifact.
-            classifier.model_from_record(record)
-        except classifier.ArtifactError as error:
+            activate_stored_version(
+                classifier_model=record,
+                note=note
+                or f"Classifier v{version} activated by hand (manage.py activate_classifier).",
+            )
+        except ArtifactError as error:
             raise CommandError(f"Classifier v{version} cannot be loaded: {error}") from error
-        activate_classifier(
-            classifier_model=record,
-            note=note
-            or f"Classifier v{version} activated by hand (manage.py activate_classifier).",
-        )
         self.stdout.write(self.style.SUCCESS(f"Classifier v{version} is now active."))

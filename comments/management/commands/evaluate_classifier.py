@@ -9,8 +9,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from comments import classifier
 from comments.classifier import metrics
+from comments.classifier.artifact import ArtifactError
+from comments.classifier.data import SOURCE_BY_LABEL, TrainingDataError, read_labelled_csv
+from comments.classifier.labels import LABELS
+from comments.model_versions import model_from_record
 from comments.models import ClassifierModel
 
 
@@ -35,7 +38,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path, help="The CSV file to score.")
-        parser.add_argument("--label", required=True, choices=classifier.LABELS)
+        parser.add_argument("--label", required=True, choices=LABELS)
         parser.add_argument(
             "--json",
             dest="as_json",
@@ -70,19 +73,19 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         # None: the label's real-world rate; "none": no re-weighting.
-        rate = classifier.SOURCE_BY_LABEL[label].base_rate if base_rate is None else base_rate
+        rate = SOURCE_BY_LABEL[label].base_rate if base_rate is None else base_rate
         reweight_to = None if isinstance(rate, str) else rate
 
         record = self.model_record(model_version)
         if label not in record.labels:
             raise CommandError(f"classifier v{record.version} has no {label!r} label")
         try:
-            rows = classifier.read_labelled_csv(path, label=label)
-        except classifier.TrainingDataError as error:
+            rows = read_labelled_csv(path, label=label)
+        except TrainingDataError as error:
             raise CommandError(str(error)) from error
         try:
-            model = classifier.model_from_record(record)
-        except classifier.ArtifactError as error:
+            model = model_from_record(record)
+        except ArtifactError as error:
             raise CommandError(f"cannot load classifier v{record.version}: {error}") from error
 
         scores = model.score_many(rows.texts)[label]

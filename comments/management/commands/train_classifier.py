@@ -9,9 +9,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from comments import classifier
+from comments.classifier.data import TrainingDataError
+from comments.classifier.labels import LABELS
+from comments.model_versions import train_classifier_version
 from comments.models import ClassifierModel
-from comments.services import train_classifier_version
 
 
 def positive_int(value: str) -> int:
@@ -23,7 +24,7 @@ def positive_int(value: str) -> int:
 
 class Command(BaseCommand):
     help = (
-        f"Train the classifier ({', '.join(classifier.LABELS)}) on the labelled datasets plus "
+        f"Train the classifier ({', '.join(LABELS)}) on the labelled datasets plus "
         "moderators' decisions, derive its thresholds from MODERATION_TARGETS, store it as a new "
         "version, and activate it only if it is not worse than the active one."
     )
@@ -91,7 +92,7 @@ class Command(BaseCommand):
                 promote="never" if no_activate else promote,
                 progress=self.progress,
             )
-        except classifier.TrainingDataError as error:
+        except TrainingDataError as error:
             raise CommandError(str(error)) from error
 
         record, verdict = outcome.record, outcome.verdict
