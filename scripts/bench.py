@@ -54,9 +54,9 @@ def queries(action: Callable[[], object]) -> int:
 
 def main() -> None:
     from articles.models import Article
-    from comments import model_versions as classifier
-    from comments import scoring as services
+    from comments.model_versions import get_active_model
     from comments.models import Comment
+    from comments.scoring import score_comment
 
     print(f"database: {connection.vendor}; {COMMENTS:,} comments; median of {RUNS} runs")
     # Latency depends on the hashed feature space, not on how many rows trained it.
@@ -111,14 +111,12 @@ def main() -> None:
 
     print(f"post a comment (htmx):        {median_ms(post):7.1f} ms (includes enqueueing to Redis)")
 
-    model = classifier.get_active_model()
+    model = get_active_model()
     assert model is not None
     text = "I read the whole article and I think the government waited far too long."
     print(f"score one comment (model):    {median_ms(lambda: model.score(text), 200):7.2f} ms")
     pending = list(Comment.objects.pending().values_list("id", flat=True)[:RUNS])
-    per_comment = [
-        median_ms(lambda cid=cid: services.score_comment(comment_id=cid), 1) for cid in pending
-    ]
+    per_comment = [median_ms(lambda cid=cid: score_comment(comment_id=cid), 1) for cid in pending]
     print(
         f"score_comment service:        {statistics.median(per_comment):7.2f} ms "
         "(read, score, decide, write)"

@@ -29,10 +29,14 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from comments import model_versions as classifier  # noqa: E402
 from comments.classifier import metrics  # noqa: E402
+from comments.classifier.artifact import deserialize, serialize  # noqa: E402
+from comments.classifier.labels import LABELS  # noqa: E402
 from comments.classifier.pipeline import forget_words  # noqa: E402
+from comments.classifier.runtime import ActiveModel  # noqa: E402
 from comments.classifier.thresholds import Targets  # noqa: E402
+from comments.classifier.training import train  # noqa: E402
+from comments.model_versions import get_active_model  # noqa: E402
 
 PEER_PYTHON = ROOT / ".venv-peer" / "bin" / "python"
 SINGLE_RUNS = 300
@@ -78,7 +82,7 @@ def main() -> None:
         label: Targets.from_setting(raw) for label, raw in settings.MODERATION_TARGETS.items()
     }
     print(f"Training the full model on {data_dir} (2 cores; as `manage.py train_classifier`)")
-    trained = classifier.train(data_dir=data_dir, targets=targets, progress=lambda line: None)
+    trained = train(data_dir=data_dir, targets=targets, progress=lambda line: None)
     print(f"  training time {trained.training_seconds:.1f} s (budget 180 s)")
 
     print("\nQuality on our validation split (sha256(id) % 5 == 0)")
@@ -143,18 +147,18 @@ def main() -> None:
 
     print("\nSize and speed")
     started = time.perf_counter()
-    artifact = classifier.serialize(trained.pipelines)
+    artifact = serialize(trained.pipelines)
     save_seconds = time.perf_counter() - started
-    load_seconds = median_seconds(lambda: classifier.deserialize(artifact), LOAD_RUNS)
+    load_seconds = median_seconds(lambda: deserialize(artifact), LOAD_RUNS)
     print(
         f"  artifact {len(artifact) / 1e6:.1f} MB (budget 20 MB); save {save_seconds:.2f} s; "
         f"load {load_seconds:.2f} s median of {LOAD_RUNS} (budget 2 s)"
     )
 
-    model = classifier.ActiveModel(
+    model = ActiveModel(
         record_id=0,
         version=0,
-        pipelines=classifier.deserialize(artifact),
+        pipelines=deserialize(artifact),
         thresholds=trained.thresholds,
     )
     texts = trained.validation["toxicity"].texts
@@ -195,14 +199,14 @@ def decisions_line() -> None:
     from comments.model_versions import moderator_decisions
 
     try:
-        decisions = moderator_decisions(labels=classifier.LABELS)
+        decisions = moderator_decisions(labels=LABELS)
     except DatabaseError as error:
         print(f"\nModerator decisions: database not readable ({error}); none compared.")
         return
     if not decisions:
         print("\nModerator decisions: none in this database yet; nothing to compare on.")
         return
-    model = classifier.get_active_model()
+    model = get_active_model()
     print("\nModerators' decisions in this database (unseen by both models)")
     for label, rows in decisions.items():
         if len(set(rows.targets.tolist())) < 2 or model is None:
