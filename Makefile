@@ -64,6 +64,10 @@ test: $(VENV)/.installed-dev chromium lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
+# The benchmarks enqueue tasks: not onto db 0, which `make run`'s worker consumes, nor db 15,
+# which the tests use.
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
+bench: export REDIS_URL := $(BENCH_REDIS_URL)
 bench: $(VENV)/.installed-dev
 	$(BIN)/python scripts/bench.py
 	@echo ""
