@@ -1,7 +1,9 @@
 """Settings for newsroom, read from the environment with safe development defaults.
 
-A fresh checkout runs with no environment at all (SQLite, local Redis, DEBUG on). Production sets
-DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
+Production is the default: a deploy that forgets DJANGO_DEBUG shows no tracebacks and will not
+start without its own DJANGO_SECRET_KEY. Development says so with DJANGO_DEBUG=1 (as `make run` and
+the tests do), and then needs nothing else (SQLite, local Redis). Production sets
+DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 """
 
 from __future__ import annotations
@@ -32,12 +34,15 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
 
 
-DEBUG = envbool("DJANGO_DEBUG", "true")
+DEBUG = envbool("DJANGO_DEBUG", "false")
 
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production"  # noqa: S105 (DEBUG only)
 SECRET_KEY = os.getenv("DJANGO_SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (the default); "
+        "for development, set DJANGO_DEBUG=1."
+    )
 
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", "")

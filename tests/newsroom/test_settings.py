@@ -8,6 +8,7 @@ from pathlib import Path
 from pytest_django import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_SECRET = "x" * 20 + "a-long-random-production-secret-key-for-the-check"
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -30,7 +31,7 @@ def test_it_passes_the_deployment_checklist_with_production_settings() -> None:
         "--fail-level",
         "WARNING",
         DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="x" * 20 + "a-long-random-production-secret-key-for-the-check",
+        DJANGO_SECRET_KEY=PRODUCTION_SECRET,
         DJANGO_ALLOWED_HOSTS="news.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -40,6 +41,21 @@ def test_it_refuses_to_start_in_production_without_a_secret_key() -> None:
     result = run_manage("check", DJANGO_DEBUG="0")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_it_runs_in_production_mode_when_djangodebug_is_unset() -> None:
+    # A deploy that forgets DJANGO_DEBUG must neither show tracebacks nor sign with the dev key.
+    refused = run_manage("check")
+    assert refused.returncode != 0
+    last_line = refused.stderr.strip().splitlines()[-1]
+    assert last_line.endswith(
+        "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (the default); "
+        "for development, set DJANGO_DEBUG=1."
+    )
+    show_debug = "from django.conf import settings; print(settings.DEBUG)"
+    result = run_manage("shell", "-c", show_debug, DJANGO_SECRET_KEY=PRODUCTION_SECRET)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
 
 
 def test_it_points_tests_at_their_own_redis_database(settings: Settings) -> None:
