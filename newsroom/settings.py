@@ -135,16 +135,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.getenv("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
-    },
+    # Hashed, compressed names in every mode (DEBUG itself serves plain ones): collectstatic run
+    # in development still leaves the manifest production reads.
+    "staticfiles": {"BACKEND": "newsroom.storage.StaticFilesStorage"},
 }
 # In development WhiteNoise serves straight from the apps' static folders; production runs
 # collectstatic first.

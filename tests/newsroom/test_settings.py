@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,6 +57,24 @@ def test_it_runs_in_production_mode_when_djangodebug_is_unset() -> None:
     result = run_manage("shell", "-c", show_debug, DJANGO_SECRET_KEY=PRODUCTION_SECRET)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_it_keeps_static_urls_working_whatever_mode_collectstatic_ran_in(tmp_path: Path) -> None:
+    production = {"DJANGO_SECRET_KEY": PRODUCTION_SECRET, "DJANGO_STATIC_ROOT": str(tmp_path)}
+    show_url = "from django.templatetags.static import static; print(static('css/site.css'))"
+
+    def static_url() -> str:
+        result = run_manage("shell", "-c", show_url, **production)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip().splitlines()[-1]
+
+    # Before any collectstatic: the plain URL and a warning, not a 500 on every page.
+    assert static_url() == "/static/css/site.css"
+    # collectstatic run in development still writes the manifest production reads.
+    collected = run_manage("collectstatic", "--noinput", DJANGO_DEBUG="1", **production)
+    assert collected.returncode == 0, collected.stderr
+    assert (tmp_path / "staticfiles.json").is_file()
+    assert re.fullmatch(r"/static/css/site\.[0-9a-f]{12}\.css", static_url())
 
 
 def test_it_points_tests_at_their_own_redis_database(settings: Settings) -> None:
