@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "newsroom.middleware.RequestBodyLimitMiddleware",  # first: before anything reads the body
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.middleware.DatabaseOutageMiddleware",
@@ -211,6 +212,12 @@ CELERY_BEAT_SCHEDULE = {
         ),
     },
 }
+
+# Request bodies. No endpoint takes uploads; the largest body is a comment of COMMENT_MAX_LENGTH
+# characters, at most 60,000 bytes when every one is a four-byte character, percent-encoded.
+REQUEST_BODY_MAX_BYTES = envint("REQUEST_BODY_MAX_BYTES", 64 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 
 # Comments.
 COMMENT_MAX_LENGTH = 5000
