@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import secrets
 from typing import Any
 
 import redis
@@ -93,10 +95,52 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if healthy else 503)
 
 
+def _client_address(request: HttpRequest) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return None
+    # gunicorn bound to [::] sees IPv4 clients as ::ffff:a.b.c.d.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def _metrics_refusal(request: HttpRequest) -> HttpResponse | None:
+    """Return the answer to a request that may not read the metrics, or None if it may."""
+    token = settings.METRICS_TOKEN
+    if token:
+        scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
+        # A constant-time comparison: the time taken must not tell how much of a guess was right.
+        if scheme.lower() == "bearer" and secrets.compare_digest(
+            offered.strip().encode(), token.encode()
+        ):
+            return None
+        refused = HttpResponse("A bearer token is required.", status=401, content_type="text/plain")
+        refused["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return refused
+    # Through a proxy, REMOTE_ADDR is the proxy's own address (often loopback), whoever asked.
+    forwarded = any(
+        header in request.headers for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+    )
+    address = _client_address(request)
+    if (
+        not forwarded
+        and address
+        and any(address in net for net in settings.METRICS_ALLOWED_NETWORKS)
+    ):
+        return None
+    return HttpResponse(
+        "Metrics are served to the monitoring network only.", status=403, content_type="text/plain"
+    )
+
+
 @require_GET
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Expose comment counts and queue age in the Prometheus text format."""
+    """Expose comment counts and queue age in the Prometheus text format, to monitoring only."""
+    if refusal := _metrics_refusal(request):
+        return refusal
     counts = dict(
         Comment.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
