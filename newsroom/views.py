@@ -1,4 +1,4 @@
-"""Site-wide views: sign-up, and the health and metrics endpoints operators probe."""
+"""Site-wide views: sign-up, the icon, and the health and metrics endpoints operators probe."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from django.db import connection
 from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from comments.models import ClassifierModel, Comment, CommentStatus
@@ -42,6 +43,13 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(
         request, "registration/signup.html", {"form": form, "next": next_url}, status=status
     )
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Send browsers that ask for /favicon.ico, whatever the page links, to the site's icon."""
+    return redirect(static("favicon.svg"))
 
 
 def _check_database() -> str:
