@@ -33,6 +33,7 @@ def test_it_refuses_a_20_mb_multipart_upload_to_the_comment_endpoint(
     response = reader_client.post(post_url(), {"body": "Look at this.", "photo": upload})
     assert response.status_code == 413
     assert response.content == b"The request body is too large: at most 65536 bytes."
+    assert response["X-Content-Type-Options"] == "nosniff"  # answered inside the security headers
     assert not Comment.objects.exists()
 
 
