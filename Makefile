@@ -9,6 +9,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export REDIS_URL ?= redis://127.0.0.1:6379/0
+# Development mode, explicitly, for everything make runs: the settings default to production
+# (and refuse to start without DJANGO_SECRET_KEY there). `DJANGO_DEBUG=0 make ...` overrides.
+export DJANGO_DEBUG ?= 1
 
 .PHONY: help install run test lint typecheck bench bench-classifier chromium clean
 
@@ -35,9 +38,6 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	@echo "Installing the test and lint tools into $(VENV)..."
 	$(BIN)/python -m pip install --quiet --progress-bar off -e '.[dev]'
 	@touch $@
-
-# Development mode is set here, explicitly: settings default to production.
-install run: export DJANGO_DEBUG ?= 1
 
 install: $(VENV)/.installed
 	$(BIN)/python manage.py setup_site

@@ -30,8 +30,10 @@ def parse_article_text(text: str) -> ParsedArticle:
         raise ValueError("an article needs a headline and at least one paragraph")
     title, rest = blocks[0], blocks[1:]
     photo_credit = ""
-    if "credit:" in rest[0].lower() and len(rest) > 1:
-        photo_credit, rest = rest[0], rest[1:]
+    # The line is a photo's caption and its credit; the site shows no photo, so only the credit.
+    credit = re.search(r"[^.]*credit:.*", rest[0], flags=re.IGNORECASE)
+    if credit and len(rest) > 1:
+        photo_credit, rest = credit.group().strip(), rest[1:]
     return ParsedArticle(title=title, photo_credit=photo_credit, paragraphs=rest)
 
 

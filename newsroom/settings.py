@@ -1,16 +1,20 @@
 """Settings for newsroom, read from the environment with safe development defaults.
 
-A fresh checkout runs with no environment at all (SQLite, local Redis, DEBUG on). Production sets
-DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
+Production is the default: a deploy that forgets DJANGO_DEBUG shows no tracebacks and will not
+start without its own DJANGO_SECRET_KEY. Development says so with DJANGO_DEBUG=1 (as `make run` and
+the tests do), and then needs nothing else (SQLite, local Redis). Production sets
+DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,12 +36,15 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
 
 
-DEBUG = envbool("DJANGO_DEBUG", "true")
+DEBUG = envbool("DJANGO_DEBUG", "false")
 
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production"  # noqa: S105 (DEBUG only)
 SECRET_KEY = os.getenv("DJANGO_SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (the default); "
+        "for development, set DJANGO_DEBUG=1."
+    )
 
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -60,7 +67,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before anything that reads the body; after the two above, whose headers its answers get.
+    "newsroom.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "newsroom.middleware.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -132,16 +143,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.getenv("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
-    },
+    # Hashed, compressed names in every mode (DEBUG itself serves plain ones): collectstatic run
+    # in development still leaves the manifest production reads.
+    "staticfiles": {"BACKEND": "newsroom.storage.StaticFilesStorage"},
 }
 # In development WhiteNoise serves straight from the apps' static folders; production runs
 # collectstatic first.
@@ -158,8 +165,33 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# /healthz is probed by load balancers over plain HTTP inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Content-Security-Policy (django-csp): only this site's own files, no inline script or style, no
+# eval. htmx runs under it: its indicator styles live in site.css and its eval is off (base.html's
+# htmx-config); behaviour goes in static/js as delegated listeners, never in hx-on or onclick.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+    }
+}
+
+# /healthz is probed by load balancers, /metrics scraped by monitoring, over plain HTTP inside the
+# network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+
+# /metrics: with a token, only to requests that bear it (`Authorization: Bearer <token>`); with
+# none, only to clients on these networks that reach the site directly, not through a proxy.
+METRICS_TOKEN = os.getenv("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(network)
+    for network in envlist("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1")
+]
 
 LOGGING = {
     "version": 1,
@@ -211,6 +243,12 @@ CELERY_BEAT_SCHEDULE = {
         ),
     },
 }
+
+# Request bodies. No endpoint takes uploads; the largest body is a comment of COMMENT_MAX_LENGTH
+# characters, at most 60,000 bytes when every one is a four-byte character, percent-encoded.
+REQUEST_BODY_MAX_BYTES = envint("REQUEST_BODY_MAX_BYTES", 64 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 
 # Comments.
 COMMENT_MAX_LENGTH = 5000

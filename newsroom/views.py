@@ -1,8 +1,10 @@
-"""Site-wide views: sign-up, and the health and metrics endpoints operators probe."""
+"""Site-wide views: sign-up, the icon, and the health and metrics endpoints operators probe."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import secrets
 from typing import Any
 
 import redis
@@ -13,9 +15,10 @@ from django.db import connection
 from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from comments.models import ClassifierModel, Comment, CommentStatus
@@ -40,6 +43,13 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(
         request, "registration/signup.html", {"form": form, "next": next_url}, status=status
     )
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Send browsers that ask for /favicon.ico, whatever the page links, to the site's icon."""
+    return redirect(static("favicon.svg"))
 
 
 def _check_database() -> str:
@@ -93,10 +103,52 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if healthy else 503)
 
 
+def _client_address(request: HttpRequest) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return None
+    # gunicorn bound to [::] sees IPv4 clients as ::ffff:a.b.c.d.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def _metrics_refusal(request: HttpRequest) -> HttpResponse | None:
+    """Return the answer to a request that may not read the metrics, or None if it may."""
+    token = settings.METRICS_TOKEN
+    if token:
+        scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
+        # A constant-time comparison: the time taken must not tell how much of a guess was right.
+        if scheme.lower() == "bearer" and secrets.compare_digest(
+            offered.strip().encode(), token.encode()
+        ):
+            return None
+        refused = HttpResponse("A bearer token is required.", status=401, content_type="text/plain")
+        refused["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return refused
+    # Through a proxy, REMOTE_ADDR is the proxy's own address (often loopback), whoever asked.
+    forwarded = any(
+        header in request.headers for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+    )
+    address = _client_address(request)
+    if (
+        not forwarded
+        and address
+        and any(address in net for net in settings.METRICS_ALLOWED_NETWORKS)
+    ):
+        return None
+    return HttpResponse(
+        "Metrics are served to the monitoring network only.", status=403, content_type="text/plain"
+    )
+
+
 @require_GET
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Expose comment counts and queue age in the Prometheus text format."""
+    """Expose comment counts and queue age in the Prometheus text format, to monitoring only."""
+    if refusal := _metrics_refusal(request):
+        return refusal
     counts = dict(
         Comment.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )

@@ -150,6 +150,22 @@
     updateSelectedCount();
   });
 
+  // The author drawer's Close button. Delegated listeners, here and below, stand in for htmx's
+  // hx-on and trigger filters: htmx evaluates those as code, which the CSP forbids.
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest && event.target.closest("[data-close-drawer]");
+    var drawer = close && close.closest("#drawer");
+    if (drawer) drawer.replaceChildren();
+  });
+
+  // The live refresh pauses while the tab is hidden.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var poll = event.detail.elt;
+    if (poll.hasAttribute("data-poll-while-visible") && document.visibilityState !== "visible") {
+      event.preventDefault();
+    }
+  });
+
   // Where focus should go after htmx replaces the card the moderator acted on: the replaced
   // element took the focus with it, so without this the next "j" would start from the top.
   // The card is found from each swap's own request (the element that sent it sits in the old

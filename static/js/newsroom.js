@@ -9,6 +9,7 @@
     403: "This page is out of date or your session has expired. Copy your text, reload the page and try again.",
     404: "This no longer exists: it may have been removed. Reload the page.",
     429: "Too many requests. Wait a moment and try again.",
+    503: "The site is briefly unavailable. Your text is still here: try again in a minute.",
   };
 
   function host(element) {

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from io import StringIO
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from django.test import override_settings
 from playwright.sync_api import Page, expect
 
@@ -130,5 +131,33 @@ def test_it_tells_the_reader_when_posting_fails_and_keeps_their_text(
     reader.get_by_role("button", name="Post comment").click()
 
     expect(reader.locator("#comment-form").get_by_role("alert")).to_contain_text(message)
+    expect(textbox).to_have_value(BODY)
+    assert not Comment.objects.exists()
+
+
+def test_it_keeps_the_readers_text_when_the_database_goes_down(
+    live_server: Any,
+    new_page: Callable[[], Page],
+    launch_article: Article,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    article_path = launch_article.get_absolute_url()
+    reader = new_page()
+    sign_in(reader, live_server.url, "reader", "reader-dev-pass", article_path)
+    textbox = reader.get_by_role("textbox", name="Your comment")
+    textbox.fill(BODY)
+
+    database = connections["default"]
+
+    def refuse(*args: Any, **kwargs: Any) -> NoReturn:
+        raise database.Database.OperationalError("server closed the connection (test outage)")
+
+    # Every query fails in the driver while the reader posts, on every connection: the live
+    # server thread's own (kept open between requests on PostgreSQL) or a new one.
+    with monkeypatch.context() as outage:
+        outage.setattr(type(database), "create_cursor", refuse)
+        reader.get_by_role("button", name="Post comment").click()
+        alert = reader.locator("#comment-form").get_by_role("alert")
+        expect(alert).to_contain_text("briefly unavailable")
     expect(textbox).to_have_value(BODY)
     assert not Comment.objects.exists()

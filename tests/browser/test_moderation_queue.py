@@ -28,6 +28,8 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{base_url}{QUEUE}")
+    # The URL changes before moderation.js (deferred) listens: a key pressed then is lost.
+    page.wait_for_load_state()
 
 
 def card(page: Page, comment: Comment) -> Any:
@@ -177,7 +179,9 @@ def test_it_rejects_everything_matching_a_filter_in_one_go(
         ModerationEvent.objects.values_list("action", "reject_reason", "actor__username")
     ) == {(EventAction.REJECTED, "spam", "mona")}
 
-    # A bulk decision can be undone for a few seconds too: u, as for one comment.
+    # A bulk decision can be undone for a few seconds too: u, as for one comment. The summary
+    # shows when htmx swaps; "u" knows the Undo once it settles and announces the summary.
+    expect(page.locator("#queue-live")).to_have_text("Rejected 8 comments.")
     page.locator("body").focus()
     page.keyboard.press("u")
     expect(page.locator(".queue-summary")).to_contain_text("Undone: 8 comments are back as before.")

@@ -101,3 +101,14 @@ def test_it_does_not_grow_its_queries_with_the_number_of_comments(
 
 def test_it_answers_404_for_an_unknown_article(client: Client) -> None:
     assert client.get("/articles/nope/").status_code == 404
+
+
+def test_it_shows_the_photo_credit_as_a_plain_line_after_the_story(client: Client) -> None:
+    article = make_article(photo_credit="Editorial credit: Jo Bloggs / Agency")
+    html = client.get(article.get_absolute_url()).content.decode()
+    credit = (
+        '<footer class="story__footer">'
+        '<p class="story__credit">Editorial credit: Jo Bloggs / Agency</p></footer>'
+    )
+    assert html.count("Jo Bloggs") == 1
+    assert html.index('<div class="story__body">') < html.index(credit)  # not under the byline
