@@ -47,7 +47,7 @@ def test_it_shows_a_finished_500_page_without_touching_the_database() -> None:
 
 
 def test_it_answers_503_with_retry_after_when_the_database_is_down(database_down: None) -> None:
-    response = Client().get(reverse("articles:detail", kwargs={"slug": "launch-story"}))
+    response = Client().get(reverse("comments:article", kwargs={"slug": "launch-story"}))
     html = response.content.decode()
     assert response.status_code == 503
     assert response["Retry-After"] == str(OUTAGE_RETRY_AFTER_SECONDS)
