@@ -118,7 +118,12 @@ def comment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such comment.")
     if not request.htmx:
         return redirect(f"{comment.article.get_absolute_url()}#comment-{comment.pk}")
-    return render(request, "comments/_comment.html", {"comment": comment})
+    context: dict[str, Any] = {"comment": comment, "comment_count": None}
+    if comment.is_visible:
+        # Only a pending comment polls, so a visible one has just been published: the heading's
+        # count goes up with it, without a reload.
+        context["comment_count"] = Comment.objects.visible().for_article(comment.article).count()
+    return render(request, "comments/article_detail.html#comment-update", context)
 
 
 def _can_see(request: HttpRequest, comment: Comment) -> bool:

@@ -157,6 +157,29 @@ def test_it_shows_the_author_their_comments_state_as_it_changes(client: Client) 
     assert "hx-trigger" not in held  # polling stops once decided
 
 
+def test_it_updates_the_count_when_the_authors_comment_is_published(client: Client) -> None:
+    rita = make_user("rita")
+    client.force_login(rita)
+    article = make_article()
+    make_comment(article=article, author=make_user("otto"), status="published")
+    comment = make_comment(article=article, author=rita)
+    url = reverse("comments:detail", kwargs={"pk": comment.pk})
+    assert 'id="comments-count"' not in client.get(url, **HX).content.decode()
+    comment.status = "held"
+    comment.save()
+    assert 'id="comments-count"' not in client.get(url, **HX).content.decode()
+    comment.status = "published"
+    comment.save()
+    published = client.get(url, **HX).content.decode()
+    assert "Published" in published
+    assert (
+        '<h3 id="comments-count" class="comments__count" hx-swap-oob="true">2 comments</h3>'
+        in published
+    )
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert '<h3 id="comments-count" class="comments__count">2 comments</h3>' in page
+
+
 def test_it_hides_another_readers_undecided_comment(client: Client) -> None:
     comment = make_comment(article=make_article(), author=make_user("rita"))
     client.force_login(make_user("otto"))
