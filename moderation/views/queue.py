@@ -334,6 +334,9 @@ def _bulk_answer(
             "bulk_done": done,
             "bulk_error": error,
             "bulk_batch": batch,
+            # A refused batch comes back as it was sent: the same boxes checked, the same scope.
+            "checked_ids": _posted_ids(request) if error else set(),
+            "bulk_scope": request.POST.get("scope", "") if error else "",
         }
         if request.htmx:
             # As for every htmx form here: errors come back as a 200 that htmx swaps in.
@@ -341,6 +344,10 @@ def _bulk_answer(
         return render(request, QUEUE_TEMPLATE, context, status=status)
     messages.success(request, done)
     return redirect(f"{reverse('moderation:queue')}?{_filter_query(filter_form)}")
+
+
+def _posted_ids(request: HtmxHttpRequest) -> set[int]:
+    return {int(v) for v in request.POST.getlist("ids") if v.isdigit()}
 
 
 def _filter_fields(form: QueueFilterForm) -> list[tuple[str, str]]:
