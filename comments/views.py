@@ -23,6 +23,11 @@ from newsroom.http import HtmxHttpRequest
 # How many of a reader's own undecided comments the article page lists above the others.
 OWN_COMMENTS_SHOWN = 20
 REPORT_THANKS = "Thank you: the moderators will look at this comment."
+SIGNED_OUT = "You are signed out, so your comment was not posted. Sign in to post it."
+SIGNED_OUT_DRAFT_KEPT = (
+    "You are signed out, so your comment was not posted yet. Sign in: your text is kept in "
+    "this tab and will be back in the form."
+)
 
 
 def comment_section(
@@ -80,9 +85,13 @@ def article_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def post_comment(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article.objects.live(), slug=slug)
     if not request.user.is_authenticated:
-        to_login = redirect_to_login(f"{article.get_absolute_url()}#comments")
+        # Signed out since the page was shown (in another tab, or the session expired).
+        to_login = redirect_to_login(f"{article.get_absolute_url()}#comment-form")
         if request.htmx:
+            # newsroom.js has kept the text in this tab and puts it back once they return.
+            messages.warning(request, SIGNED_OUT_DRAFT_KEPT)
             return HttpResponseClientRedirect(to_login.url)
+        messages.warning(request, SIGNED_OUT)
         return to_login
 
     form = CommentForm(request.POST, article=article, author=request.user)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -139,8 +140,14 @@ def test_it_sends_anonymous_readers_to_sign_in_and_back(client: Client) -> None:
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert "next=" in response["Location"] and article.slug in response["Location"]
+    login = client.get(response["Location"]).content.decode()
+    assert "You are signed out, so your comment was not posted. Sign in to post it." in login
     hx = client.post(post_url(), {"body": "Hello"}, **HX)
-    assert hx["HX-Redirect"].startswith(reverse("login"))
+    back = quote(f"{article.get_absolute_url()}#comment-form", safe="/")
+    assert hx["HX-Redirect"] == f"{reverse('login')}?next={back}"
+    # newsroom.js keeps the text in the tab and puts it back in the form after signing in.
+    login = client.get(hx["HX-Redirect"]).content.decode()
+    assert "Sign in: your text is kept in this tab and will be back in the form." in login
     assert not Comment.objects.exists()
 
 
