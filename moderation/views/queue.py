@@ -382,8 +382,20 @@ def changes(request: HtmxHttpRequest) -> HttpResponse:
     still = set(
         form.select(Comment.objects.all()).filter(pk__in=shown).values_list("pk", flat=True)
     )
+    gone = shown - still
+    # What this moderator decided elsewhere (another tab, a ban from the author drawer) leaves
+    # the view too, but is not news to them.
+    theirs = set(
+        ModerationEvent.objects.filter(comment_id__in=gone)
+        .last_words()
+        .filter(actor_id=request.user.pk)
+        .values_list("comment_id", flat=True)
+        if gone
+        else []
+    )
     context = {
-        "queue_links": _queue_links(form, queues.counts(form.filter(Comment.objects.all()))),
-        "gone": sorted(shown - still),
+        "counts": queues.counts(form.filter(Comment.objects.all())),
+        "gone": sorted(gone),
+        "gone_by_others": len(gone - theirs),
     }
     return render(request, f"{QUEUE_TEMPLATE}#queue-changes", context)
