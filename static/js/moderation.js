@@ -71,6 +71,13 @@
     if (!box) return;
     box.checked = !box.checked;
     updateSelectedCount();
+    if (box.checked) openBulk();
+  }
+
+  // The bulk actions are folded until used: checking a comment is using them.
+  function openBulk() {
+    var details = document.querySelector(".bulk-bar__details");
+    if (details) details.open = true;
   }
 
   function undo() {
@@ -128,7 +135,9 @@
   }
 
   document.addEventListener("change", function (event) {
-    if (event.target.matches("[data-select]")) updateSelectedCount();
+    if (!event.target.matches("[data-select]")) return;
+    updateSelectedCount();
+    if (event.target.checked) openBulk();
   });
 
   // Check the cards on this page whose highest score lies in the range.

@@ -166,6 +166,7 @@ def test_it_rejects_everything_matching_a_filter_in_one_go(
     )
     expect(page.locator("[data-card]")).to_have_count(5)
 
+    page.get_by_text("Act on many at once").click()  # folded until used
     page.get_by_label("All 8 matching this filter").check()
     page.locator("#bulk-reason").select_option("spam")
     page.locator("#bulk-form").get_by_role("button", name="Reject").click()
