@@ -86,13 +86,28 @@ def shoot(page: Page, name: str) -> None:
         page.screenshot(path=os.path.join(SHOTS, f"{name}.png"))
 
 
+def open_as_mona(base_url: str, page: Page, size: dict[str, int], path: str) -> Page:
+    page.set_viewport_size(size)
+    sign_in(page, base_url, "mona")
+    if path != QUEUE:
+        page.goto(f"{base_url}{path}")
+    shoot(page, f"{path.strip('/').replace('/', '-')}-{size['width']}")
+    return page
+
+
+def assert_each_checkbox_clear(page: Page, comments: list[Comment]) -> None:
+    """Move through the cards with j: each one's checkbox is in sight, not under the bulk bar."""
+    for comment in comments:
+        page.keyboard.press("j")
+        expect(page.locator(f"#queue-comment-{comment.pk}")).to_be_focused()
+        box = page.locator(f"#queue-comment-{comment.pk} [data-select]")
+        assert box.evaluate(ON_TOP), f"the checkbox of comment {comment.pk} is covered"
+
+
 def test_the_queue_fits_a_phone(
     live_server: Any, new_page: Callable[[], Page], workspace: list[Comment]
 ) -> None:
-    page = new_page()
-    page.set_viewport_size(PHONE)
-    sign_in(page, live_server.url, "mona")
-    shoot(page, "queue-390")
+    page = open_as_mona(live_server.url, new_page(), PHONE, QUEUE)
     measured = boxes(page, "#bulk-form", "#queue-filters", "[data-card]")
     # Filters and bulk actions are folded until used: the first card is on the first screen.
     assert measured["#bulk-form"]["height"] <= 60
@@ -105,11 +120,7 @@ def test_the_queue_fits_a_phone(
     expect(page.get_by_label("All 6 matching this filter")).to_be_visible()
     shoot(page, "queue-390-bulk-open")
     assert boxes(page, "#bulk-form")["#bulk-form"]["height"] <= 320
-    for comment in workspace:
-        page.keyboard.press("j")
-        box = page.locator(f"#queue-comment-{comment.pk} [data-select]")
-        expect(page.locator(f"#queue-comment-{comment.pk}")).to_be_focused()
-        assert box.evaluate(ON_TOP), f"the checkbox of comment {comment.pk} is covered"
+    assert_each_checkbox_clear(page, workspace)
     page.keyboard.press("x")
     expect(page.locator("[data-selected-count]")).to_have_text("1")
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
@@ -118,11 +129,7 @@ def test_the_queue_fits_a_phone(
 def test_the_audit_log_fits_a_phone(
     live_server: Any, new_page: Callable[[], Page], workspace: list[Comment]
 ) -> None:
-    page = new_page()
-    page.set_viewport_size(PHONE)
-    sign_in(page, live_server.url, "mona")
-    page.goto(f"{live_server.url}{AUDIT}")
-    shoot(page, "audit-390")
+    page = open_as_mona(live_server.url, new_page(), PHONE, AUDIT)
     measured = boxes(page, ".audit")
     assert measured[".audit"]["width"] <= PHONE["width"]
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
@@ -132,11 +139,7 @@ def test_the_audit_log_fits_a_phone(
 def test_the_workspace_lines_up_with_its_header_on_a_laptop(
     live_server: Any, new_page: Callable[[], Page], workspace: list[Comment], path: str
 ) -> None:
-    page = new_page()
-    page.set_viewport_size(LAPTOP)
-    sign_in(page, live_server.url, "mona")
-    page.goto(f"{live_server.url}{path}")
-    shoot(page, f"{path.strip('/').replace('/', '-')}-1280")
+    page = open_as_mona(live_server.url, new_page(), LAPTOP, path)
     measured = boxes(page, ".site-header__inner", "main", ".site-footer .wrap")
     header, main = measured[".site-header__inner"], measured["main"]
     assert (header["left"], header["width"]) == (main["left"], main["width"])
@@ -148,9 +151,5 @@ def test_the_workspace_lines_up_with_its_header_on_a_laptop(
         assert cards["#bulk-form"]["height"] <= 60
         # Open, the bulk bar stays in reach as the queue scrolls, clear of the cards' boxes.
         page.locator("#bulk-form summary").click()
-        for comment in workspace:
-            page.keyboard.press("j")
-            expect(page.locator(f"#queue-comment-{comment.pk}")).to_be_focused()
-            box = page.locator(f"#queue-comment-{comment.pk} [data-select]")
-            assert box.evaluate(ON_TOP), f"the checkbox of comment {comment.pk} is covered"
+        assert_each_checkbox_clear(page, workspace)
         assert boxes(page, "#bulk-form")["#bulk-form"]["top"] == 0  # stuck to the top
