@@ -468,6 +468,19 @@ class ModerationEventQuerySet(models.QuerySet["ModerationEvent"]):
     def since(self, when: Any) -> ModerationEventQuerySet:
         return self.filter(created_at__gt=when)
 
+    def still_standing(self) -> ModerationEventQuerySet:
+        """Events no undo has withdrawn. Undo reverses only the last word on a comment (see
+        undo_decision and undo_bulk), so a withdrawn decision is the one whose next event on
+        its comment is an UNDONE."""
+        following = (
+            ModerationEvent.objects.filter(comment=OuterRef("comment"), id__gt=OuterRef("id"))
+            .order_by("id")
+            .values("action")[:1]
+        )
+        return self.alias(next_action=Subquery(following)).filter(
+            Q(next_action__isnull=True) | ~Q(next_action=EventAction.UNDONE)
+        )
+
     def last_words(self) -> ModerationEventQuerySet:
         """Events still the latest on their comment: nothing (an undo, another decision) since."""
         later = ModerationEvent.objects.filter(comment=OuterRef("comment"), id__gt=OuterRef("id"))

@@ -23,6 +23,11 @@ from newsroom.http import HtmxHttpRequest
 # How many of a reader's own undecided comments the article page lists above the others.
 OWN_COMMENTS_SHOWN = 20
 REPORT_THANKS = "Thank you: the moderators will look at this comment."
+SIGNED_OUT = "You are signed out, so your comment was not posted. Sign in to post it."
+SIGNED_OUT_DRAFT_KEPT = (
+    "You are signed out, so your comment was not posted yet. Sign in: your text is kept in "
+    "this tab and will be back in the form."
+)
 
 
 def comment_section(
@@ -80,9 +85,13 @@ def article_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def post_comment(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article.objects.live(), slug=slug)
     if not request.user.is_authenticated:
-        to_login = redirect_to_login(f"{article.get_absolute_url()}#comments")
+        # Signed out since the page was shown (in another tab, or the session expired).
+        to_login = redirect_to_login(f"{article.get_absolute_url()}#comment-form")
         if request.htmx:
+            # newsroom.js has kept the text in this tab and puts it back once they return.
+            messages.warning(request, SIGNED_OUT_DRAFT_KEPT)
             return HttpResponseClientRedirect(to_login.url)
+        messages.warning(request, SIGNED_OUT)
         return to_login
 
     form = CommentForm(request.POST, article=article, author=request.user)
@@ -118,7 +127,12 @@ def comment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such comment.")
     if not request.htmx:
         return redirect(f"{comment.article.get_absolute_url()}#comment-{comment.pk}")
-    return render(request, "comments/_comment.html", {"comment": comment})
+    context: dict[str, Any] = {"comment": comment, "comment_count": None}
+    if comment.is_visible:
+        # Only a pending comment polls, so a visible one has just been published: the heading's
+        # count goes up with it, without a reload.
+        context["comment_count"] = Comment.objects.visible().for_article(comment.article).count()
+    return render(request, "comments/article_detail.html#comment-update", context)
 
 
 def _can_see(request: HttpRequest, comment: Comment) -> bool:

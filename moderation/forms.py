@@ -255,6 +255,11 @@ class BanForm(forms.Form):
     reject_comments = forms.BooleanField(
         label="Also reject all their comments, published ones included", required=False
     )
+    # The confirmation step, with or without JavaScript: a ban is lifted only by hand.
+    confirm = forms.BooleanField(
+        label="Yes, ban this author: they cannot post again until reinstated",
+        error_messages={"required": "Tick the box to confirm the ban."},
+    )
 
 
 class ReasonForm(forms.Form):

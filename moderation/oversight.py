@@ -109,6 +109,7 @@ class ModeratorDecisions:
 def decisions_per_moderator(since: datetime) -> list[ModeratorDecisions]:
     rows = (
         ModerationEvent.objects.decisions()
+        .still_standing()
         .filter(created_at__gte=since)
         .values("actor__username")
         .annotate(

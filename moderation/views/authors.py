@@ -22,9 +22,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from comments.models import AuthorStanding, Comment, ModerationEvent
-from moderation import services
+from moderation import queues, services
 from moderation.decorators import moderator_required
-from moderation.forms import AuthorNoteForm, BanForm, ReasonForm, SuspendForm
+from moderation.forms import AuthorNoteForm, BanForm, QueueFilterForm, ReasonForm, SuspendForm
 from newsroom.http import HtmxHttpRequest
 
 RECENT_COMMENTS = 20
@@ -73,11 +73,13 @@ def _render_panel(
     *,
     forms: dict[str, Form] | None = None,
     done: str = "",
+    queue_changes: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context = author_context(author)
     context.update(
         {
+            **(queue_changes or {}),
             # Each form its own id prefix: several share field names ("reason") on one page.
             "note_form": AuthorNoteForm(auto_id="id_note_%s"),
             "suspend_form": SuspendForm(auto_id="id_suspend_%s"),
@@ -112,13 +114,40 @@ def _author_action(
         form = form_class(request.POST, auto_id=f"id_{prefix}_%s")
         if not form.is_valid():
             return _render_panel(request, author, forms={form_key: form}, status=400)
+        started = timezone.now()
         done = act(author, request.user, form)
         if request.htmx:
-            return _render_panel(request, author, done=done)
+            changes = _queue_changes(request, author, since=started)
+            return _render_panel(request, author, done=done, queue_changes=changes)
         messages.success(request, done)
         return redirect("moderation:author", pk=author.pk)
 
     return view
+
+
+def _queue_changes(request: HtmxHttpRequest, author: Any, *, since: Any) -> dict[str, Any]:
+    """What the queue beside the drawer must change after an action, out of band: its counts,
+    under its filters, and the cards of this author the action decided (a ban that rejects
+    their comments), as the queue's own decisions change them."""
+    filter_form = QueueFilterForm(request.POST)
+    # The drawer's forms send the queue's filters and shown cards (hx-include); on the
+    # author's own page there is no queue.
+    if "queue" not in request.POST or not filter_form.is_valid():
+        return {}
+    shown = [int(v) for v in request.POST.getlist("shown") if v.isdigit()]
+    decided = (
+        ModerationEvent.objects.decisions()
+        .filter(
+            actor_id=request.user.pk,
+            created_at__gte=since,
+            comment__in=Comment.objects.by_author(author).filter(pk__in=shown),
+        )
+        .values_list("comment_id", flat=True)
+    )
+    return {
+        "counts": queues.counts(filter_form.filter(Comment.objects.all())),
+        "gone": sorted(set(decided)) if shown else [],
+    }
 
 
 def _note(author: Any, moderator: Any, form: Form) -> str:

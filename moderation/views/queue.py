@@ -334,6 +334,9 @@ def _bulk_answer(
             "bulk_done": done,
             "bulk_error": error,
             "bulk_batch": batch,
+            # A refused batch comes back as it was sent: the same boxes checked, the same scope.
+            "checked_ids": _posted_ids(request) if error else set(),
+            "bulk_scope": request.POST.get("scope", "") if error else "",
         }
         if request.htmx:
             # As for every htmx form here: errors come back as a 200 that htmx swaps in.
@@ -341,6 +344,10 @@ def _bulk_answer(
         return render(request, QUEUE_TEMPLATE, context, status=status)
     messages.success(request, done)
     return redirect(f"{reverse('moderation:queue')}?{_filter_query(filter_form)}")
+
+
+def _posted_ids(request: HtmxHttpRequest) -> set[int]:
+    return {int(v) for v in request.POST.getlist("ids") if v.isdigit()}
 
 
 def _filter_fields(form: QueueFilterForm) -> list[tuple[str, str]]:
@@ -375,8 +382,20 @@ def changes(request: HtmxHttpRequest) -> HttpResponse:
     still = set(
         form.select(Comment.objects.all()).filter(pk__in=shown).values_list("pk", flat=True)
     )
+    gone = shown - still
+    # What this moderator decided elsewhere (another tab, a ban from the author drawer) leaves
+    # the view too, but is not news to them.
+    theirs = set(
+        ModerationEvent.objects.filter(comment_id__in=gone)
+        .last_words()
+        .filter(actor_id=request.user.pk)
+        .values_list("comment_id", flat=True)
+        if gone
+        else []
+    )
     context = {
-        "queue_links": _queue_links(form, queues.counts(form.filter(Comment.objects.all()))),
-        "gone": sorted(shown - still),
+        "counts": queues.counts(form.filter(Comment.objects.all())),
+        "gone": sorted(gone),
+        "gone_by_others": len(gone - theirs),
     }
     return render(request, f"{QUEUE_TEMPLATE}#queue-changes", context)

@@ -71,6 +71,13 @@
     if (!box) return;
     box.checked = !box.checked;
     updateSelectedCount();
+    if (box.checked) openBulk();
+  }
+
+  // The bulk actions are folded until used: checking a comment is using them.
+  function openBulk() {
+    var details = document.querySelector(".bulk-bar__details");
+    if (details) details.open = true;
   }
 
   function undo() {
@@ -128,7 +135,9 @@
   }
 
   document.addEventListener("change", function (event) {
-    if (event.target.matches("[data-select]")) updateSelectedCount();
+    if (!event.target.matches("[data-select]")) return;
+    updateSelectedCount();
+    if (event.target.checked) openBulk();
   });
 
   // Check the cards on this page whose highest score lies in the range.
@@ -170,8 +179,11 @@
   // element took the focus with it, so without this the next "j" would start from the top.
   // The card is found from each swap's own request (the element that sent it sits in the old
   // card, which names the new one), never from a variable another request may have overwritten.
+  function requester(detail) {
+    return (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+  }
   function swappedCard(detail) {
-    var elt = (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+    var elt = requester(detail);
     var old = elt && elt.closest && elt.closest("[data-card]");
     return old ? document.getElementById(old.id) : null;
   }
@@ -193,10 +205,13 @@
     // lost with the old one; either way it moves on from a decided card.
     var active = document.activeElement;
     var lost = !active || active === document.body || card.contains(active);
+    // An undone decision brings its card back to decide again: the focus goes back to it,
+    // wherever the decision had moved it on to.
+    var undone = requester(event.detail).closest("[data-undo]");
     if (!card.hasAttribute("data-actionable")) {
       lastUndo = "#" + card.id + " [data-action=undo]";
       if (lost) focusCard(neighbour(card) || card);
-    } else if (lost) {
+    } else if (lost || undone) {
       focusCard(card);
     }
   });

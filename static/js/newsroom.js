@@ -43,3 +43,68 @@
     if (box) box.remove();
   });
 })();
+
+// Keep the reader's comment until it is posted. A post can fail because the reader signed out
+// meanwhile (in another tab, or the session expired): the server then sends the tab to the
+// login page, which comes back to the form. The text waits in this tab's sessionStorage, keyed
+// by the article's form, and is put back in the form with a word saying so.
+(function () {
+  "use strict";
+
+  var PREFIX = "newsroom:draft:";
+
+  function storage(use) {
+    try {
+      return use(window.sessionStorage);
+    } catch (error) {
+      return null; // storage disabled or full: the text then stays only in the form, as before
+    }
+  }
+
+  function key(form) {
+    return PREFIX + form.getAttribute("action");
+  }
+
+  function commentForm(element) {
+    var form = element && element.closest ? element.closest("form") : null;
+    return form && form.id === "comment-form" ? form : null;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = commentForm(event.detail.elt);
+    var body = form && form.querySelector("textarea");
+    if (!body || !body.value.trim()) return;
+    storage(function (store) { store.setItem(key(form), body.value); });
+  });
+
+  // Posted, or back with the form's errors and the text still in it: the copy is not needed.
+  // An error keeps it, and so does a redirect to sign in (htmx follows HX-Redirect without
+  // this event). Before the swap: the form is replaced, and events on it no longer reach here.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var form = commentForm(event.detail.elt);
+    if (!form || event.detail.isError) return;
+    storage(function (store) { store.removeItem(key(form)); });
+  });
+
+  function restore() {
+    var form = document.getElementById("comment-form");
+    var body = form && form.querySelector("textarea");
+    if (!body || body.value) return;
+    var draft = storage(function (store) { return store.getItem(key(form)); });
+    if (!draft) return;
+    body.value = draft;
+    storage(function (store) { store.removeItem(key(form)); });
+    var note = document.createElement("p");
+    note.className = "notice draft-restored";
+    note.setAttribute("role", "status");
+    note.textContent = "Your comment was not posted: here it is again. Press “Post comment” to send it.";
+    form.insertBefore(note, form.querySelector("label"));
+    // After the load event: going to the page's #comment-form moves the focus to the page
+    // itself (the form cannot take it), which would undo an earlier focus.
+    if (document.readyState === "complete") body.focus();
+    else window.addEventListener("load", function () { body.focus(); });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", restore);
+  else restore();
+})();

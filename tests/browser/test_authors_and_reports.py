@@ -54,10 +54,28 @@ def test_it_bans_an_author_from_the_drawer_and_the_author_can_no_longer_post(
     drawer.get_by_label("Reason (shown to the author)").fill("Spam links")
     drawer.get_by_label("Also reject all their comments, published ones included").check()
     drawer.get_by_role("button", name="Ban reader").click()
+    # A ban asks to be confirmed first: the browser holds the form until the box is ticked
+    # (and the server refuses it without, as the view tests show).
+    confirm = drawer.get_by_label("Yes, ban this author: they cannot post again until reinstated")
+    assert confirm.evaluate("box => box.validity.valueMissing") is True
+    assert not AuthorStanding.objects.filter(author=reader_user, banned_at__isnull=False).exists()
+    expect(moderator.locator("#count-held")).to_have_text("1")
+    confirm.check()
+    drawer.get_by_role("button", name="Ban reader").click()
     expect(drawer.get_by_role("status")).to_have_text("reader is banned. 1 comment rejected.")
     # The button the moderator pressed was swapped away: focus moves to what happened.
     expect(drawer.get_by_text("reader is banned.")).to_be_focused()
     expect(drawer.locator(".standing")).to_contain_text("Banned")
+    # The queue beside the drawer follows at once: the card the ban rejected goes, the counts
+    # change, and nothing says that someone else decided it.
+    expect(card).to_have_count(0)
+    expect(moderator.locator("#count-held")).to_have_text("0")
+    expect(moderator.locator("#count-rejected")).to_have_text("1")
+    expect(moderator.locator("#queue-live")).not_to_contain_text("someone else")
+    # A banned author can be reinstated, not banned or suspended again.
+    expect(drawer.get_by_role("button", name="Reinstate")).to_be_visible()
+    expect(drawer.get_by_role("button", name="Ban reader")).to_have_count(0)
+    expect(drawer.get_by_role("button", name="Suspend")).to_have_count(0)
     assert moderator.evaluate("window.__marker") == 1  # the drawer updated in place
 
     reader.get_by_role("textbox", name="Your comment").fill("One more try")

@@ -161,3 +161,40 @@ def test_it_keeps_the_readers_text_when_the_database_goes_down(
         expect(alert).to_contain_text("briefly unavailable")
     expect(textbox).to_have_value(BODY)
     assert not Comment.objects.exists()
+
+
+def test_it_keeps_the_draft_of_a_reader_signed_out_in_another_tab(
+    live_server: Any, new_page: Callable[[], Page], launch_article: Article
+) -> None:
+    article_path = launch_article.get_absolute_url()
+    reader = new_page()
+    sign_in(reader, live_server.url, "reader", "reader-dev-pass", article_path)
+    other_tab = reader.context.new_page()
+    other_tab.goto(f"{live_server.url}{article_path}")
+    other_tab.get_by_role("button", name="Sign out").click()
+    expect(other_tab.get_by_role("link", name="Sign in")).to_be_visible()
+    other_tab.close()
+
+    reader.get_by_role("textbox", name="Your comment").fill(BODY)
+    reader.get_by_role("button", name="Post comment").click()
+
+    expect(reader.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(reader.get_by_role("status")).to_contain_text("your comment was not posted yet")
+    reader.get_by_label("Username").fill("reader")
+    reader.get_by_label("Password").fill("reader-dev-pass")
+    reader.get_by_role("button", name="Sign in").click()
+    expect(reader).to_have_url(f"{live_server.url}{article_path}#comment-form")
+    textbox = reader.get_by_role("textbox", name="Your comment")
+    expect(textbox).to_have_value(BODY)
+    expect(textbox).to_be_focused()
+    expect(reader.locator("#comment-form").get_by_role("status")).to_have_text(
+        "Your comment was not posted: here it is again. Press “Post comment” to send it."
+    )
+    assert not Comment.objects.exists()
+
+    # Posted this time: the copy is gone, so a later visit starts from an empty form.
+    reader.get_by_role("button", name="Post comment").click()
+    expect(reader.locator("#own-comments article.comment")).to_contain_text(BODY)
+    reader.reload()
+    expect(reader.get_by_role("textbox", name="Your comment")).to_have_value("")
+    assert Comment.objects.get().body == BODY

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -139,8 +140,14 @@ def test_it_sends_anonymous_readers_to_sign_in_and_back(client: Client) -> None:
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert "next=" in response["Location"] and article.slug in response["Location"]
+    login = client.get(response["Location"]).content.decode()
+    assert "You are signed out, so your comment was not posted. Sign in to post it." in login
     hx = client.post(post_url(), {"body": "Hello"}, **HX)
-    assert hx["HX-Redirect"].startswith(reverse("login"))
+    back = quote(f"{article.get_absolute_url()}#comment-form", safe="/")
+    assert hx["HX-Redirect"] == f"{reverse('login')}?next={back}"
+    # newsroom.js keeps the text in the tab and puts it back in the form after signing in.
+    login = client.get(hx["HX-Redirect"]).content.decode()
+    assert "Sign in: your text is kept in this tab and will be back in the form." in login
     assert not Comment.objects.exists()
 
 
@@ -155,6 +162,29 @@ def test_it_shows_the_author_their_comments_state_as_it_changes(client: Client) 
     held = client.get(url, **HX).content.decode()
     assert "Held for review" in held
     assert "hx-trigger" not in held  # polling stops once decided
+
+
+def test_it_updates_the_count_when_the_authors_comment_is_published(client: Client) -> None:
+    rita = make_user("rita")
+    client.force_login(rita)
+    article = make_article()
+    make_comment(article=article, author=make_user("otto"), status="published")
+    comment = make_comment(article=article, author=rita)
+    url = reverse("comments:detail", kwargs={"pk": comment.pk})
+    assert 'id="comments-count"' not in client.get(url, **HX).content.decode()
+    comment.status = "held"
+    comment.save()
+    assert 'id="comments-count"' not in client.get(url, **HX).content.decode()
+    comment.status = "published"
+    comment.save()
+    published = client.get(url, **HX).content.decode()
+    assert "Published" in published
+    assert (
+        '<h3 id="comments-count" class="comments__count" hx-swap-oob="true">2 comments</h3>'
+        in published
+    )
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert '<h3 id="comments-count" class="comments__count">2 comments</h3>' in page
 
 
 def test_it_hides_another_readers_undecided_comment(client: Client) -> None:

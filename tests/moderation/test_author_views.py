@@ -19,11 +19,12 @@ from tests.factories import make_article, make_comment, make_moderator, make_use
 pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true"}
+BAN = {"reason": "Abuse", "confirm": "on"}
 ACTIONS = ["note", "suspend", "ban", "premoderate", "reinstate"]
 VALID = {
     "note": {"body": "Warned by email on Monday."},
     "suspend": {"days": "3", "reason": "Heated thread"},
-    "ban": {"reason": "Repeated abuse"},
+    "ban": {"reason": "Repeated abuse", "confirm": "on"},
     "premoderate": {"reason": ""},
     "reinstate": {"reason": "Appeal accepted"},
 }
@@ -119,7 +120,7 @@ def test_it_bans_and_rejects_every_comment_of_the_author_when_asked(
     for status in ["pending", "held", "published", "rejected"]:
         make_comment(article=article, author=author, status=status)
     response = moderator_client.post(
-        action_url(author, "ban"), {"reason": "Abuse", "reject_comments": "on"}, **HX
+        action_url(author, "ban"), {**BAN, "reject_comments": "on"}, **HX
     )
     assert "troll is banned. 3 comments rejected." in response.content.decode()
     assert set(Comment.objects.by_author(author).values_list("status", flat=True)) == {"rejected"}
@@ -139,9 +140,54 @@ def test_it_bans_without_touching_comments_by_default(
     moderator_client: Client, author: Any
 ) -> None:
     comment = make_comment(article=make_article(), author=author, status="published")
-    moderator_client.post(action_url(author, "ban"), {"reason": "Abuse"}, **HX)
+    moderator_client.post(action_url(author, "ban"), BAN, **HX)
     assert Comment.objects.get(pk=comment.pk).status == "published"
     assert AuthorStanding.objects.get(author=author).is_banned
+
+
+def test_it_updates_the_queue_beside_the_drawer_when_a_ban_rejects_the_comments(
+    moderator_client: Client, author: Any
+) -> None:
+    article = make_article()
+    held = [make_comment(article=article, author=author, status="held") for _ in range(2)]
+    other = make_comment(article=article, author=make_user("kind"), status="held")
+    unseen = make_comment(article=article, author=author, status="held")  # on another page
+    # What the drawer's ban form sends from the queue: its filters and its cards (hx-include).
+    queue = {"queue": "held", "q": "", "shown": [held[0].pk, held[1].pk, other.pk]}
+    data = {**BAN, "reject_comments": "on", **queue}
+    html = moderator_client.post(action_url(author, "ban"), data, **HX).content.decode()
+    assert "troll is banned. 3 comments rejected." in html
+    for comment in held:
+        assert f'<li id="queue-comment-{comment.pk}" hx-swap-oob="delete"></li>' in html
+    assert f"queue-comment-{other.pk}" not in html and f"queue-comment-{unseen.pk}" not in html
+    assert '<span id="count-held" class="count" hx-swap-oob="true">1</span>' in html
+    assert '<span id="count-rejected" class="count" hx-swap-oob="true">3</span>' in html
+    assert "someone else" not in html
+    # The queue's next poll does not announce them as someone else's decisions either.
+    changes = moderator_client.get("/moderation/changes/", queue, **HX).content.decode()
+    assert "someone else" not in changes
+
+
+def test_it_offers_only_reinstate_for_a_banned_author(
+    moderator_client: Client, author: Any
+) -> None:
+    html = moderator_client.get(detail_url(author), **HX).content.decode()
+    assert ">Ban troll</button>" in html and ">Suspend</button>" in html
+    moderator_client.post(action_url(author, "ban"), BAN, **HX)
+    for answer in (
+        moderator_client.post(action_url(author, "ban"), BAN, **HX),
+        moderator_client.get(detail_url(author), **HX),
+        moderator_client.get(detail_url(author)),
+    ):
+        html = answer.content.decode()
+        assert ">Reinstate</button>" in html
+        assert ">Ban troll</button>" not in html and ">Suspend</button>" not in html
+        assert ">Pre-moderate</button>" not in html
+    # Without the queue beside it (the author's own page), nothing else is sent.
+    assert (
+        "hx-swap-oob"
+        not in moderator_client.post(action_url(author, "ban"), BAN, **HX).content.decode()
+    )
 
 
 def test_it_reinstates_an_author_fully(moderator_client: Client, author: Any) -> None:
@@ -169,7 +215,8 @@ def test_it_reinstates_an_author_fully(moderator_client: Client, author: Any) ->
         ("suspend", {}, "Choose how long the suspension lasts."),
         ("suspend", {"days": "9999"}, "Choose one of the listed durations."),
         ("suspend", {"days": "soon"}, "Choose one of the listed durations."),
-        ("ban", {"reason": ""}, "Give a reason: the author is told why they cannot post."),
+        ("ban", {"reason": "", "confirm": "on"}, "Give a reason: the author is told why they"),
+        ("ban", {"reason": "Abuse"}, "Tick the box to confirm the ban."),
         ("reinstate", {"reason": "x" * 301}, "at most 300 characters"),
     ],
 )

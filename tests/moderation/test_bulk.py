@@ -209,6 +209,22 @@ def test_it_answers_bad_input_with_400_and_says_why(
     assert Comment.objects.get(pk=comment.pk).status == "held"
 
 
+def test_it_keeps_the_checked_comments_checked_when_it_refuses_the_batch(
+    moderator_client: Client,
+) -> None:
+    first, second, third = make_held(make_article(), make_user(), 3)
+    data = {"decision": "reject", "scope": "selected", "seen_at": seen_now()}
+    response = moderator_client.post(BULK, {**data, "ids": [first.pk, third.pk]}, **HX)
+    html = response.content.decode()
+    assert "Choose a reason for rejecting" in html
+    checked = 'form="bulk-form" id="select-%d" data-select checked>'
+    assert checked % first.pk in html and checked % third.pk in html
+    assert checked % second.pk not in html
+    assert "(<span data-selected-count>2</span> checked)" in html
+    assert '<details class="bulk-bar__details" open>' in html  # the error in sight
+    assert not Comment.objects.rejected().exists()
+
+
 def test_it_keeps_its_events_apart_from_a_simultaneous_single_decision(moderator: Any) -> None:
     article, author = make_article(), make_user()
     make_held(article, author, 2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -38,6 +40,26 @@ def test_it_removes_the_cards_others_decided_and_keeps_the_rest(
     assert "1 comment has left this view: decided by someone else." in html
     assert '<span id="count-held" class="count" hx-swap-oob="true">2</span>' in html
     assert '<span id="count-published" class="count" hx-swap-oob="true">1</span>' in html
+
+
+def test_it_does_not_tell_a_moderator_their_own_decisions_came_from_someone_else(
+    moderator_client: Client, moderator: Any
+) -> None:
+    mine, others, kept = make_held(3)
+    # Decided elsewhere by this moderator (another tab, a ban with its comments rejected).
+    services.reject_comment(comment=mine, moderator=moderator, reason="spam")
+    services.approve_comment(comment=others, moderator=make_moderator("otto"))
+    response = moderator_client.get(
+        CHANGES, {"queue": "held", "shown": [mine.pk, others.pk, kept.pk]}, **HX
+    )
+    html = response.content.decode()
+    assert f'<li id="queue-comment-{mine.pk}" hx-swap-oob="delete"></li>' in html
+    assert f'<li id="queue-comment-{others.pk}" hx-swap-oob="delete"></li>' in html
+    assert "1 comment has left this view: decided by someone else." in html
+    services.approve_comment(comment=kept, moderator=moderator)
+    html = moderator_client.get(CHANGES, {"shown": [mine.pk, kept.pk]}, **HX).content.decode()
+    assert html.count('hx-swap-oob="delete"') == 2
+    assert "someone else" not in html
 
 
 def test_it_keeps_the_filters_when_it_decides_what_left(moderator_client: Client) -> None:

@@ -12,7 +12,9 @@ from django.utils import timezone
 from pytest_django import Settings
 
 from comments.models import Comment, EventAction, ModerationEvent
+from comments.services import approve_comment, reject_comment
 from moderation import oversight
+from moderation.services import undo_decision
 from tests.factories import make_article, make_comment, make_moderator, make_user
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +93,20 @@ def test_it_counts_each_moderators_decisions_busiest_first() -> None:
     assert oversight.decisions_per_moderator(timezone.now() - timedelta(days=1)) == [
         oversight.ModeratorDecisions("mona", 1, 1, 0),
         oversight.ModeratorDecisions("max", 0, 0, 1),
+    ]
+
+
+def test_it_counts_only_the_decisions_that_still_stand() -> None:
+    article, author, mona = make_article(), make_user(), make_moderator("mona")
+    comments = [make_comment(article=article, author=author, status="held") for _ in range(7)]
+    for comment in comments:
+        approve_comment(comment=comment, moderator=mona)
+    for comment in comments[:3]:
+        undo_decision(comment=comment, moderator=mona)
+    # Undone, then decided again: the second decision stands.
+    reject_comment(comment=comments[0], moderator=mona, reason="spam")
+    assert oversight.decisions_per_moderator(timezone.now() - timedelta(days=1)) == [
+        oversight.ModeratorDecisions("mona", 4, 1, 0)
     ]
 
 
