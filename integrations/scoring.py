@@ -20,17 +20,13 @@ class Scored:
     spans: dict[str, list[dict[str, Any]]]
 
 
-def score_text(*, text: str, labels: tuple[str, ...], explain: bool = True) -> Scored | None:
-    """The active model's scores (and explanations) for `labels`; None when no model is active."""
+def score_text(*, text: str, labels: tuple[str, ...]) -> Scored | None:
+    """The active model's scores and explanations for `labels`; None when no model is active."""
     active = model_versions.get_active_model()
     if active is None:
         return None
-    scores = active.score(text)
-    spans = active.explain(text) if explain else {}
-    return Scored(
-        scores={label: scores[label] for label in labels},
-        spans={label: spans.get(label, []) for label in labels},
-    )
+    scores, spans = active.score_and_explain(text, labels)
+    return Scored(scores=scores, spans=spans)
 
 
 @dataclass(frozen=True)
