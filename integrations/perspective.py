@@ -201,10 +201,12 @@ def _json_object(body: bytes) -> dict[str, Any]:
 
 def _comment_text(data: Mapping[str, Any]) -> str:
     comment = data.get("comment")
-    text = comment.get("text") if isinstance(comment, dict) else None
+    if not isinstance(comment, dict):
+        comment = {}
+    text = comment.get("text")
     if not isinstance(text, str) or not text.strip():
         raise invalid("Comment must be non-empty.")
-    if comment.get("type", "PLAIN_TEXT") != "PLAIN_TEXT":  # type: ignore[union-attr]
+    if comment.get("type", "PLAIN_TEXT") != "PLAIN_TEXT":
         raise invalid("Currently, only 'PLAIN_TEXT' comments are supported")
     if len(text.encode()) > MAX_TEXT_BYTES:
         raise invalid("Comment text too long.")
