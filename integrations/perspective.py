@@ -163,7 +163,8 @@ def analyze_answer(
                 "end": span["end"],
                 "score": {"value": round(_logistic(span["weight"]), 4), "type": SCORE_TYPE},
             }
-            for span in spans.get(label, ())
+            # In the text's order, as Perspective lists its spans (methods.md's example).
+            for span in sorted(spans.get(label, ()), key=lambda span: span["start"])
             if _logistic(span["weight"]) >= floor
         ]
         summary = scores[label]

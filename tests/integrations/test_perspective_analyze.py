@@ -53,6 +53,7 @@ def test_it_answers_corals_exact_request_as_corals_toxic_phase_reads_it(
     words = {HOSTILE[span["begin"] : span["end"]] for span in spans}
     assert words & {"stupid", "idiot", "hates"}
     assert all(0.5 < span["score"]["value"] <= 1 for span in spans)
+    assert [span["begin"] for span in spans] == sorted(span["begin"] for span in spans)
 
 
 def test_spam_is_our_spam_label(
