@@ -27,7 +27,13 @@ from comments.classifier.labels import LABELS
 from comments.classifier.runtime import ActiveModel
 from comments.classifier.thresholds import Targets
 from comments.classifier.training import Decisions, TrainedModel, train
-from comments.models import ClassifierModel, EventAction, ModerationEvent, RejectReason
+from comments.models import (
+    ClassifierModel,
+    EventAction,
+    ExternalLabel,
+    ModerationEvent,
+    RejectReason,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -183,19 +189,45 @@ def save_classifier_version(
 
 
 def moderator_decisions(*, labels: tuple[str, ...]) -> dict[str, Decisions]:
-    """Read moderators' decisions from the audit trail as each label's training examples."""
+    """Read moderators' decisions, and labels sent by other systems, as training examples.
+
+    A label suggested through the Perspective-compatible API (`ExternalLabel`) is one more
+    decision on one more text: it joins the same examples, the same held-out recent share and so
+    the same promotion gate.
+    """
     events = (
         ModerationEvent.objects.decisions_and_undos()
         .values_list("comment_id", "comment__body", "action", "reject_reason", "created_at")
         .iterator(chunk_size=2000)
     )
-    rows = (
+    rows = [
         DecisionRow(comment_id=pk, text=text, targets=_targets(action, reason, labels), at=at)
         for pk, text, action, reason, at in events
-    )
+    ]
+    rows.extend(external_label_rows())
     return decisions_by_label(
         rows, labels=labels, holdout_share=settings.CLASSIFIER_DECISIONS_HOLDOUT_SHARE
     )
+
+
+def external_label_rows() -> list[DecisionRow]:
+    """Labels suggested by other systems, oldest first, each keyed apart from comments' pks."""
+    labels = (
+        ExternalLabel.objects.order_by("created_at", "id")
+        .values_list("pk", "source", "external_id", "text", "label", "value", "created_at")
+        .iterator(chunk_size=2000)
+    )
+    return [
+        DecisionRow(
+            # The sender's id for the text, when it gave one, so that its later word replaces
+            # its earlier one; the row's own pk otherwise.
+            comment_id=f"{source}:{external_id}" if external_id else f"external:{pk}",
+            text=text,
+            targets={label: 1 if value >= 0.5 else 0},
+            at=at,
+        )
+        for pk, source, external_id, text, label, value, at in labels
+    ]
 
 
 def _targets(action: str, reject_reason: str, labels: tuple[str, ...]) -> dict[str, int] | None:
@@ -209,10 +241,13 @@ def _targets(action: str, reject_reason: str, labels: tuple[str, ...]) -> dict[s
 
 
 def decisions_since_active_model() -> int:
-    """How many moderator decisions were made since the active model was trained."""
+    """How many decisions (moderators' and external labels) arrived since the active model."""
     active = ClassifierModel.objects.active().values_list("created_at", flat=True).first()
     decisions = ModerationEvent.objects.decisions_and_undos()
-    return (decisions.since(active) if active is not None else decisions).count()
+    external = ExternalLabel.objects.all()
+    if active is not None:
+        decisions, external = decisions.since(active), external.since(active)
+    return decisions.count() + external.count()
 
 
 @dataclass(frozen=True)

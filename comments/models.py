@@ -743,3 +743,42 @@ class WordRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.phrase}"
+
+
+class ExternalLabelQuerySet(models.QuerySet["ExternalLabel"]):
+    def since(self, when: Any) -> ExternalLabelQuerySet:
+        return self.filter(created_at__gt=when)
+
+
+class ExternalLabel(models.Model):
+    """A labelled text sent by another system (a Perspective-style `comments:suggestscore`).
+
+    Training reads these beside moderators' decisions (`comments.model_versions`). They live here,
+    not in `integrations/`, because training is this app's and imports only flow down to it; the
+    integrations app writes them through its own service.
+    """
+
+    # Who sent it ("api-key:<prefix>") and the sender's own id for the text (Coral's
+    # "comment:<id>" clientToken): a later label with the same pair replaces an earlier one, as
+    # a moderator's later word on a comment does.
+    source = models.CharField(max_length=100)
+    external_id = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    label = models.CharField(max_length=50)
+    # The suggested score as sent; training reads it as positive at 0.5 and above.
+    value = models.FloatField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ExternalLabelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gte=0.0, value__lte=1.0), name="external_label_value_0_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}={self.value} from {self.source}"

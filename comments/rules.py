@@ -6,6 +6,7 @@ policy decides on; the matching itself is pure and tested on its own.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -68,21 +69,28 @@ def gather_rule_signals(comment: Comment) -> RuleSignals:
     The word lists are compiled once per call: a worker scores one comment per call, and the
     lists may change between calls (moderators edit them), so there is nothing safe to cache.
     """
-    phrases: dict[str, list[str]] = {WordRuleKind.BANNED: [], WordRuleKind.SUSPECT: []}
-    for kind, phrase in WordRule.objects.values_list("kind", "phrase"):
-        phrases[kind].append(phrase)
-    banned = WordMatcher.compile(phrases[WordRuleKind.BANNED]).find(comment.body)
-    suspect = WordMatcher.compile(phrases[WordRuleKind.SUSPECT]).find(comment.body)
-
     premoderated = AuthorStanding.objects.filter(
         author_id=comment.author_id, always_premoderate=True
     ).exists()
+    return dataclasses.replace(
+        gather_text_signals(comment.body),
+        new_author=_is_new_author(comment),
+        author_premoderated=premoderated,
+    )
+
+
+def gather_text_signals(text: str) -> RuleSignals:
+    """Apply the rules that read only the text (word lists, links): for a text with no author
+    here, such as one another system sends for a decision (one query)."""
+    phrases: dict[str, list[str]] = {WordRuleKind.BANNED: [], WordRuleKind.SUSPECT: []}
+    for kind, phrase in WordRule.objects.values_list("kind", "phrase"):
+        phrases[kind].append(phrase)
+    banned = WordMatcher.compile(phrases[WordRuleKind.BANNED]).find(text)
+    suspect = WordMatcher.compile(phrases[WordRuleKind.SUSPECT]).find(text)
     return RuleSignals(
         banned_words=banned,
         suspect_words=tuple(w for w in suspect if w not in banned),
-        has_link=settings.MODERATION_HOLD_LINKS and contains_link(comment.body),
-        new_author=_is_new_author(comment),
-        author_premoderated=premoderated,
+        has_link=settings.MODERATION_HOLD_LINKS and contains_link(text),
     )
 
 

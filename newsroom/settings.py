@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "articles",
     "comments",
     "moderation",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -303,6 +304,13 @@ MODERATION_WAIT_ALERT_SECONDS = envint("MODERATION_WAIT_ALERT_SECONDS", 3600)
 MODERATION_PAGE_SIZE = envint("MODERATION_PAGE_SIZE", 50)
 MODERATION_UNDO_SECONDS = envint("MODERATION_UNDO_SECONDS", 10)
 MODERATION_POLL_SECONDS = envint("MODERATION_POLL_SECONDS", 10)
+
+# Integrations (issue 13). Each API key's requests per minute, unless set on the key; counted in
+# the default cache, so several web processes share one limit only with a shared cache (Redis).
+INTEGRATIONS_API_RATE_LIMIT_PER_MINUTE = envint("INTEGRATIONS_API_RATE_LIMIT_PER_MINUTE", 600)
+# Coral's External Moderation Phase: the phase's signing secret(s), comma-separated (two while
+# rolling one over). None set refuses every request.
+CORAL_SIGNING_SECRETS = envlist("CORAL_SIGNING_SECRETS", "")
 
 # Classifier training data: the labelled datasets that ship in the repository's data/ (each
 # plain or gzip-compressed), so a bare clone trains its first model with nothing beside it.

@@ -1,4 +1,4 @@
-"""Print performance figures for the comment path: `make bench`.
+"""Print performance figures for the comment path and the scoring API: `make bench`.
 
 Runs against a throwaway test database (SQLite by default, or DATABASE_URL's server) so it never
 touches the development data. Figures are medians over repeated runs on this machine.
@@ -127,6 +127,104 @@ def main() -> None:
     )
 
 
+PERSPECTIVE_RATE = 100  # requests per second, as issue 13 asks
+PERSPECTIVE_SECONDS = 10
+# The load generator, in its own process so that it does not compete for the server's GIL: an
+# open loop, each request sent at its scheduled time whatever the earlier ones are doing, its
+# latency counted from that time (a slow server shows as queueing, not as a lower rate).
+# Coral's own request body (formatBody in Coral's services/perspective/perspective.ts).
+LOAD_GENERATOR = """
+import http.client, json, sys, time
+from concurrent.futures import ThreadPoolExecutor
+port, path, rate, seconds = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+texts = [
+    "I read the whole article and I think the government waited far too long.",
+    "you are a stupid idiot and everyone hates you",
+    "BUY CHEAP PILLS NOW!!! click www.cheap-pills.shop for free money",
+]
+def call(text, due):
+    body = {"comment": {"text": text}, "doNotStore": True,
+            "requestedAttributes": {"TOXICITY": {}}, "languages": ["en"]}
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200, response.status
+    finally:
+        connection.close()
+    return (time.perf_counter() - due) * 1000
+for text in texts:
+    call(text, time.perf_counter())
+start = time.perf_counter() + 0.1
+with ThreadPoolExecutor(max_workers=64) as pool:
+    futures = []
+    for i in range(rate * seconds):
+        due = start + i / rate
+        time.sleep(max(0.0, due - time.perf_counter()))
+        futures.append(pool.submit(call, texts[i % len(texts)], due))
+    print(json.dumps(sorted(f.result() for f in futures)))
+"""
+
+
+def perspective_figures() -> None:
+    """comments:analyze over HTTP at a steady 100 requests per second: p50 and p99.
+
+    The server is this process's Django (one process, as one gunicorn worker) behind a threaded
+    WSGI server, on the benchmark's database, with the model loaded once as a web process loads
+    it; the load comes from another process.
+    """
+    import json
+    import socketserver
+    import subprocess
+    import threading
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    from django.core.wsgi import get_wsgi_application
+
+    from integrations.services import create_api_key
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    class Threaded(socketserver.ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+        request_queue_size = 256  # the default 5 resets connections in a burst
+
+    _, key = create_api_key(name="bench", rate_limit_per_minute=10**6)
+    server = make_server(
+        "127.0.0.1", 0, get_wsgi_application(), server_class=Threaded, handler_class=Quiet
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = subprocess.run(  # noqa: S603 (this interpreter, our own script)
+            [
+                sys.executable,
+                "-c",
+                LOAD_GENERATOR,
+                str(server.server_port),
+                f"/v1alpha1/comments:analyze?key={key}",
+                str(PERSPECTIVE_RATE),
+                str(PERSPECTIVE_SECONDS),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=PERSPECTIVE_SECONDS * 30,
+        )
+    finally:
+        server.shutdown()
+    latencies: list[float] = json.loads(result.stdout)
+    p50 = latencies[len(latencies) // 2]
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    print(
+        f"\nPerspective comments:analyze, {PERSPECTIVE_RATE} requests/s for "
+        f"{PERSPECTIVE_SECONDS} s over HTTP to one web process (open loop):"
+    )
+    print(f"p50 {p50:6.1f} ms, p99 {p99:6.1f} ms (target: p99 at most 50 ms)")
+
+
 QUEUE_SIZE = 10_000
 BULK_SIZE = 5_000
 
@@ -221,6 +319,7 @@ if __name__ == "__main__":
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         main()
+        perspective_figures()
         moderation_queue_figures()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

@@ -25,10 +25,12 @@ class DecisionRow:
     """One moderator's word on a comment, as read from the audit trail.
 
     `targets` maps each label it speaks to onto 0 (not that) or 1 (that); None when the word
-    withdraws the one before it (an undo).
+    withdraws the one before it (an undo). `comment_id` names what the word is about: a comment's
+    pk, or a string for a text labelled by another system; a later word on it replaces an
+    earlier one.
     """
 
-    comment_id: int
+    comment_id: int | str
     text: str
     targets: Mapping[str, int] | None
     at: datetime
@@ -38,7 +40,7 @@ def decisions_by_label(
     rows: Iterable[DecisionRow], *, labels: Iterable[str], holdout_share: float
 ) -> dict[str, Decisions]:
     """Turn audit rows into each label's examples, the latest `holdout_share` held out."""
-    final: dict[int, DecisionRow | None] = {}
+    final: dict[int | str, DecisionRow | None] = {}
     for row in rows:
         final[row.comment_id] = None if row.targets is None else row
     verdicts = sorted((row for row in final.values() if row is not None), key=lambda r: r.at)

@@ -53,6 +53,31 @@ class ActiveModel:
             for label, pipeline in self._pipelines.items()
         }
 
+    def score_and_explain(
+        self, text: str, labels: tuple[str, ...] | None = None
+    ) -> tuple[dict[str, float], dict[str, list[dict[str, Any]]]]:
+        """`score` and `explain` for `labels` (all by default), hashing the text once.
+
+        For a caller that answers while it waits (the synchronous scoring API): hashing is most
+        of the cost, and a label not asked for is not computed.
+        """
+        chosen = self.labels if labels is None else labels
+        hashing = SharedHashing(np.array([text], dtype=object))
+        occurrences = Occurrences(text)
+        scores = {
+            label: float(hashing.probabilities(self._pipelines[label])[0]) for label in chosen
+        }
+        spans = {
+            label: [
+                span.as_dict()
+                for span in explain(
+                    self._pipelines[label], text, hashing=hashing, occurrences=occurrences
+                )
+            ]
+            for label in chosen
+        }
+        return scores, spans
+
     def score_many(self, texts: list[str]) -> dict[str, list[float]]:
         """Return {label: [probability per text]}, as plain floats (JSON-ready)."""
         if not texts:

@@ -45,6 +45,17 @@ def test_it_scores_many_texts_as_it_scores_one(trained: TrainedModel) -> None:
     assert model.score_many([]) == {label: [] for label in LABELS}
 
 
+def test_it_scores_and_explains_at_once_as_it_does_apart(trained: TrainedModel) -> None:
+    model = make_model(trained)
+
+    scores, spans = model.score_and_explain(HOSTILE)
+    only_toxicity = model.score_and_explain(HOSTILE, ("toxicity",))
+
+    assert scores == model.score(HOSTILE)
+    assert spans == model.explain(HOSTILE)
+    assert only_toxicity == ({"toxicity": scores["toxicity"]}, {"toxicity": spans["toxicity"]})
+
+
 def test_it_round_trips_through_skops_with_identical_scores(
     trained: TrainedModel, artifact: bytes
 ) -> None:

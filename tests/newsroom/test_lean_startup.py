@@ -16,7 +16,7 @@ import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 HEAVY = ("sklearn", "scipy", "skops")
-APPS = ("newsroom", "articles", "comments", "moderation")
+APPS = ("newsroom", "articles", "comments", "moderation", "integrations")
 
 # The modules that score, train or load an artifact: the only ones allowed to import the ML
 # stack, and only the Celery worker and the classifier's own commands import them.
@@ -26,6 +26,7 @@ SCORES_TRAINS_OR_LOADS = {
     "comments.management.commands.activate_classifier",
     "comments.management.commands.evaluate_classifier",
     "comments.management.commands.train_classifier",
+    "integrations.scoring",
 }
 # The classifier package itself, and its one light module: the labels.
 LIGHT_CLASSIFIER_MODULES = {"comments.classifier", "comments.classifier.labels"}
@@ -39,6 +40,7 @@ import django
 django.setup()
 from django.urls import reverse
 reverse("articles:index"), reverse("comments:post", args=["x"]), reverse("moderation:queue")
+reverse("integrations:perspective-analyze")
 reverse("admin:index")
 for name in sys.argv[1:]:
     importlib.import_module(name)
@@ -90,6 +92,7 @@ def test_the_web_and_light_commands_start_without_the_ml_stack() -> None:
         "comments.views",
         "moderation.views.queue",
         "moderation.context_processors",
+        "integrations.views",
         "articles.management.commands.load_demo",
         "comments.management.commands.list_classifiers",
     ]:
