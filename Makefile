@@ -66,6 +66,7 @@ test: $(VENV)/.installed-dev chromium lint typecheck
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_redelivery.py
 	@echo ""
 	@echo "The first minutes of a new user (a bare clone of HEAD, then a second start):"
 	$(BIN)/python scripts/first_minute.py

@@ -33,7 +33,10 @@ def sweep_pending_comments() -> int:
     return sweep_pending()
 
 
-@shared_task(ignore_result=True, soft_time_limit=30 * 60)
+# Acknowledged on receipt, unlike every other task: training runs for minutes, longer than the
+# broker's visibility timeout, and a late ack would have Redis hand it to a second worker while
+# the first still trains. If its worker dies, tomorrow night's run trains instead.
+@shared_task(ignore_result=True, soft_time_limit=30 * 60, acks_late=False)
 def retrain_classifier() -> None:
     """Nightly: retrain on the datasets plus new moderator decisions, once there are enough."""
     # Imported here, not above: a web process enqueues but never trains (sklearn takes seconds).

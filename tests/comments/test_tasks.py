@@ -48,3 +48,9 @@ def test_beat_runs_every_scheduled_task_by_a_registered_name() -> None:
     nightly = schedule["retrain-classifier-nightly"]["schedule"]
     assert isinstance(nightly, crontab)
     assert nightly.hour == {3} and nightly.minute == {0}
+
+
+def test_it_acknowledges_retraining_on_receipt_and_scoring_once_done() -> None:
+    # Retraining runs longer than the visibility timeout: a late ack would run it twice.
+    assert tasks.retrain_classifier.acks_late is False
+    assert tasks.score_comment.acks_late is True
