@@ -10,6 +10,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from comments import model_versions, policy, rules
@@ -23,8 +24,80 @@ def score_comment(*, comment_id: int) -> Comment | None:
     """Score a pending comment and apply the policy's decision. Idempotent.
 
     Returns the decided comment, or None when there was nothing to do (gone, or already decided:
-    a re-delivered task, or a moderator got there first).
+    a re-delivered task, or a moderator got there first). Every attempt is counted before the
+    work starts, so one that kills its worker counts too; a failure is recorded, and the
+    SCORING_MAX_ATTEMPTS-th holds the comment for a person (see `hold_unscorable`).
     """
+    # Counted outside any transaction, so that it survives whatever happens next.
+    started = (
+        Comment.objects.pending()
+        .filter(pk=comment_id)
+        .update(scoring_attempts=F("scoring_attempts") + 1)
+    )
+    if not started:
+        return None
+    try:
+        return _score(comment_id)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        attempts = record_scoring_failure(comment_id=comment_id, error=error)
+        if attempts >= settings.SCORING_MAX_ATTEMPTS:
+            hold_unscorable(comment_id=comment_id)
+        raise
+
+
+def record_scoring_failure(*, comment_id: int, error: str) -> int:
+    """Keep why scoring failed on the comment; return how many attempts it has had."""
+    Comment.objects.filter(pk=comment_id).update(scoring_error=error[:500])
+    return Comment.objects.filter(pk=comment_id).values_list("scoring_attempts", flat=True)[0]
+
+
+def hold_unscorable(*, comment_id: int) -> Comment | None:
+    """Hold a pending comment that scoring keeps failing on, unscored, for a person.
+
+    Called by the task on its last allowed failure, and by the sweeper for comments whose
+    attempts ran out without a failure being recorded (the worker died while scoring).
+    """
+    with transaction.atomic():
+        # The same race as in `_score`: a last, successful delivery or a moderator may win.
+        comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
+        if comment is None or not comment.is_pending:
+            return None
+        comment.status = CommentStatus.HELD
+        comment.scores, comment.risk, comment.explanations = {}, None, {}
+        comment.reason_codes = ["scoring_failed"]
+        comment.model_version_id = None
+        comment.decided_at = timezone.now()
+        comment.save(
+            update_fields=[
+                "status",
+                "scores",
+                "risk",
+                "explanations",
+                "reason_codes",
+                "model_version",
+                "decided_at",
+            ]
+        )
+        error = comment.scoring_error or "the worker stopped while scoring it"
+        record_comment_event(
+            comment=comment,
+            actor=None,
+            action=EventAction.SCORING_FAILED,
+            from_status=CommentStatus.PENDING,
+            to_status=CommentStatus.HELD,
+            note=f"Scoring failed {comment.scoring_attempts} times: {error}"[:500],
+        )
+    logger.warning(
+        "comment %s held unscored: scoring failed %d times (%s)",
+        comment_id,
+        comment.scoring_attempts,
+        error,
+    )
+    return comment
+
+
+def _score(comment_id: int) -> Comment | None:
     comment = Comment.objects.select_related("article").filter(pk=comment_id).first()
     if comment is None or not comment.is_pending:
         return None

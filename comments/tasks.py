@@ -7,8 +7,11 @@ that does the work inside its body, so that enqueueing a comment never loads sci
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import timedelta
 
+import redis
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
@@ -16,6 +19,11 @@ from django.utils import timezone
 from comments.models import Comment
 
 logger = logging.getLogger(__name__)
+
+SWEEP_LOCK_KEY = "newsroom:sweep-pending:lock"
+# Longer than any sweep (500 enqueues, each given BROKER_SOCKET_TIMEOUT at most, and the first
+# failure ends it); if the sweeping worker dies, the lock lapses on its own after this.
+SWEEP_LOCK_SECONDS = 120
 
 
 @shared_task(ignore_result=True)
@@ -62,15 +70,65 @@ def enqueue_scoring(*, comment_id: int) -> bool:
     return True
 
 
+def broker_client() -> redis.Redis:
+    """A short-timeout client of the broker's Redis (the Celery app's broker URL)."""
+    timeout = settings.BROKER_SOCKET_TIMEOUT
+    return redis.Redis.from_url(
+        score_comment.app.conf.broker_url, socket_timeout=timeout, socket_connect_timeout=timeout
+    )
+
+
+@contextmanager
+def single_sweep() -> Iterator[bool]:
+    """Yield whether this process holds the sweep lock: True for one sweep at a time.
+
+    Beat fires the sweep every interval; a slow sweep, a redelivered one or a second beat must
+    not run beside it and enqueue the same comments twice. The lock lapses by itself after
+    SWEEP_LOCK_SECONDS if the sweeping worker dies.
+    """
+    lock = broker_client().lock(SWEEP_LOCK_KEY, timeout=SWEEP_LOCK_SECONDS)
+    acquired = lock.acquire(blocking=False)
+    try:
+        yield bool(acquired)
+    finally:
+        if acquired:
+            # LockError: it lapsed during a sweep longer than SWEEP_LOCK_SECONDS.
+            with suppress(redis.exceptions.LockError):
+                lock.release()
+
+
 def sweep_pending(*, older_than: timedelta | None = None, limit: int = 500) -> int:
     """Re-enqueue comments left pending too long; return how many were enqueued.
 
     A lost task, a dead worker or a broker outage leaves a comment pending; this brings it back.
-    `scoring_requested_at` moves only for comments actually enqueued, so a broker outage leaves
-    them due for the next sweep, and one comment is asked for at most once per `older_than`.
+    One sweep runs at a time (`single_sweep`). `scoring_requested_at` moves only for comments
+    actually enqueued, so a broker outage leaves them due for the next sweep; each re-request
+    doubles the wait before the next (`due_for_scoring_again`). Comments that SCORING_MAX_ATTEMPTS
+    workers began and none finished are held for a person instead.
     """
     if older_than is None:
         older_than = timedelta(seconds=settings.SWEEP_PENDING_AFTER_SECONDS)
+    try:
+        with single_sweep() as alone:
+            if not alone:
+                logger.info("sweeper skipped: another sweep is running")
+                return 0
+            return _sweep(older_than, limit)
+    except redis.RedisError as exc:
+        logger.warning(
+            "sweeper left pending comments for the next sweep: broker unavailable (%s: %s)",
+            type(exc).__name__,
+            exc,
+        )
+        return 0
+
+
+def _sweep(older_than: timedelta, limit: int) -> int:
+    # Imported here, not above: scoring loads scikit-learn, which a web process never needs.
+    from comments import scoring
+
+    for comment_id in Comment.objects.out_of_attempts().values_list("id", flat=True):
+        scoring.hold_unscorable(comment_id=comment_id)
     due_ids = list(
         Comment.objects.due_for_scoring_again(older_than)
         .order_by("scoring_requested_at", "id")

@@ -208,6 +208,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 SWEEP_PENDING_AFTER_SECONDS = envint("SWEEP_PENDING_AFTER_SECONDS", 60)
+# A comment whose scoring failed (raised, or killed its worker) this many times is held as
+# "unscored: scoring failed", with the error, for a person instead of being retried for ever.
+SCORING_MAX_ATTEMPTS = envint("SCORING_MAX_ATTEMPTS", 3)
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-comments": {
         "task": "comments.tasks.sweep_pending_comments",

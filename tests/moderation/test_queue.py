@@ -374,3 +374,18 @@ def test_the_queue_highlights_and_lists_the_terms(moderator_client: Client) -> N
     assert "you &lt;b&gt;" in page and "<b>idiot" not in page
     assert "Raising toxic" in page
     assert '<span class="term term--toxicity">idiot</span> <span class="meta">+2.5</span>' in page
+
+
+def test_it_shows_why_scoring_failed(moderator_client: Client) -> None:
+    make_comment(
+        article=make_article(),
+        author=make_user(),
+        status="held",
+        reason_codes=["scoring_failed"],
+        scoring_attempts=3,
+        scoring_error="ValueError: the vectorizer exploded",
+    )
+    html = listed(moderator_client, queue="unscored")
+    assert "Scoring failed on every attempt" in html
+    error = "Scoring error after 3 attempts: <code>ValueError: the vectorizer exploded</code>"
+    assert error in html
