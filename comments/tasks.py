@@ -6,13 +6,18 @@ that does the work inside its body, so that enqueueing a comment never loads sci
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass
 from datetime import timedelta
+from typing import Any
 
 import redis
-from celery import shared_task
+from celery import bootsteps, shared_task
 from django.conf import settings
 from django.utils import timezone
 
@@ -24,6 +29,7 @@ SWEEP_LOCK_KEY = "newsroom:sweep-pending:lock"
 # Longer than any sweep (500 enqueues, each given BROKER_SOCKET_TIMEOUT at most, and the first
 # failure ends it); if the sweeping worker dies, the lock lapses on its own after this.
 SWEEP_LOCK_SECONDS = 120
+HEARTBEAT_PREFIX = "newsroom:worker-heartbeat:"
 
 
 @shared_task(ignore_result=True)
@@ -148,3 +154,81 @@ def _sweep(older_than: timedelta, limit: int) -> int:
             len(due_ids) - len(enqueued),
         )
     return len(enqueued)
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """What one worker last said about itself: who, and the model it scores with or why not."""
+
+    worker: str
+    pid: int
+    model_version: int | None
+    model_error: str
+    at: float  # seconds since the epoch
+
+    @property
+    def age_seconds(self) -> float:
+        return max(0.0, time.time() - self.at)
+
+
+def record_heartbeat(heartbeat: Heartbeat) -> None:
+    """Publish a worker's heartbeat; it expires unless renewed (WORKER_HEARTBEAT_TTL_SECONDS)."""
+    broker_client().set(
+        HEARTBEAT_PREFIX + heartbeat.worker,
+        json.dumps(asdict(heartbeat)),
+        ex=max(1, round(settings.WORKER_HEARTBEAT_TTL_SECONDS)),
+    )
+
+
+def forget_heartbeat(worker: str) -> None:
+    broker_client().delete(HEARTBEAT_PREFIX + worker)
+
+
+def live_heartbeats() -> list[Heartbeat]:
+    """Every live worker's latest heartbeat, by name; raises redis.RedisError if unreachable."""
+    client = broker_client()
+    keys = sorted(client.scan_iter(match=HEARTBEAT_PREFIX + "*", count=100))
+    values = client.mget(keys) if keys else []
+    return [Heartbeat(**json.loads(value)) for value in values if value is not None]
+
+
+class WorkerHeartbeat(bootsteps.StartStopStep):
+    """A worker bootstep: write this worker's heartbeat now and every WORKER_HEARTBEAT_SECONDS.
+
+    It reports the model the worker scores with, loaded here the way every scoring process
+    loads it, so a worker that cannot load the active version says so (/healthz, /metrics and
+    the moderation pages read it) instead of quietly holding every comment "unscored".
+    """
+
+    requires = ("celery.worker.components:Timer",)
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        super().__init__(parent, **kwargs)
+        self.tref: Any = None
+
+    def start(self, parent: Any) -> None:
+        self.beat(parent.hostname)
+        self.tref = parent.timer.call_repeatedly(
+            settings.WORKER_HEARTBEAT_SECONDS, self.beat, (parent.hostname,), priority=10
+        )
+
+    def stop(self, parent: Any) -> None:
+        if self.tref is not None:
+            self.tref.cancel()
+            self.tref = None
+        with suppress(redis.RedisError):  # it expires by itself anyway
+            forget_heartbeat(parent.hostname)
+
+    def beat(self, worker: str) -> None:
+        # Imported here, not above: only a worker loads the model (scikit-learn).
+        from comments import model_versions
+
+        try:
+            status = model_versions.active_model_status()
+            version, error = status.version, status.error
+        except Exception as exc:  # the database is down: say so rather than stop beating
+            version, error = None, f"cannot read the active model: {type(exc).__name__}: {exc}"
+        try:
+            record_heartbeat(Heartbeat(worker, os.getpid(), version, error, time.time()))
+        except redis.RedisError as exc:
+            logger.warning("could not write the worker heartbeat: %s", exc)

@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "moderation.context_processors.moderation_wait",
+                "moderation.context_processors.scoring",
             ],
         },
     },
@@ -211,6 +212,10 @@ SWEEP_PENDING_AFTER_SECONDS = envint("SWEEP_PENDING_AFTER_SECONDS", 60)
 # A comment whose scoring failed (raised, or killed its worker) this many times is held as
 # "unscored: scoring failed", with the error, for a person instead of being retried for ever.
 SCORING_MAX_ATTEMPTS = envint("SCORING_MAX_ATTEMPTS", 3)
+# Each worker writes a heartbeat (its model version, or why it has none) this often; /healthz,
+# /metrics and the moderation pages count a worker alive while its last one is this fresh.
+WORKER_HEARTBEAT_SECONDS = envfloat("WORKER_HEARTBEAT_SECONDS", 10.0)
+WORKER_HEARTBEAT_TTL_SECONDS = envfloat("WORKER_HEARTBEAT_TTL_SECONDS", 35.0)
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-comments": {
         "task": "comments.tasks.sweep_pending_comments",

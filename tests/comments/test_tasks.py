@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import redis
 import redis.lock
+from django.conf import settings
 from django.utils import timezone
 
 from comments import tasks
@@ -141,3 +142,15 @@ def test_it_acknowledges_retraining_on_receipt_and_scoring_once_done() -> None:
     # Retraining runs longer than the visibility timeout: a late ack would run it twice.
     assert tasks.retrain_classifier.acks_late is False
     assert tasks.score_comment.acks_late is True
+
+
+def test_it_keeps_each_workers_heartbeat_until_it_expires() -> None:
+    beat = tasks.Heartbeat("celery@test-heartbeat", 42, 3, "", 1_000_000.0)
+    tasks.record_heartbeat(beat)
+    try:
+        assert beat in tasks.live_heartbeats()
+        ttl = tasks.broker_client().ttl(tasks.HEARTBEAT_PREFIX + beat.worker)
+        assert 0 < ttl <= settings.WORKER_HEARTBEAT_TTL_SECONDS
+    finally:
+        tasks.forget_heartbeat(beat.worker)
+    assert beat not in tasks.live_heartbeats()
