@@ -7,6 +7,7 @@ scikit-learn (through `comments.model_versions`), which is why only the task bod
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -49,7 +50,8 @@ def score_comment(*, comment_id: int) -> Comment | None:
 def record_scoring_failure(*, comment_id: int, error: str) -> int:
     """Keep why scoring failed on the comment; return how many attempts it has had."""
     Comment.objects.filter(pk=comment_id).update(scoring_error=error[:500])
-    return Comment.objects.filter(pk=comment_id).values_list("scoring_attempts", flat=True)[0]
+    attempts = Comment.objects.filter(pk=comment_id).values_list("scoring_attempts", flat=True)
+    return attempts[0] if attempts else 0
 
 
 def hold_unscorable(*, comment_id: int) -> Comment | None:
@@ -58,43 +60,23 @@ def hold_unscorable(*, comment_id: int) -> Comment | None:
     Called by the task on its last allowed failure, and by the sweeper for comments whose
     attempts ran out without a failure being recorded (the worker died while scoring).
     """
-    with transaction.atomic():
-        # The same race as in `_score`: a last, successful delivery or a moderator may win.
-        comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
-        if comment is None or not comment.is_pending:
-            return None
-        comment.status = CommentStatus.HELD
-        comment.scores, comment.risk, comment.explanations = {}, None, {}
-        comment.reason_codes = ["scoring_failed"]
-        comment.model_version_id = None
-        comment.decided_at = timezone.now()
-        comment.save(
-            update_fields=[
-                "status",
-                "scores",
-                "risk",
-                "explanations",
-                "reason_codes",
-                "model_version",
-                "decided_at",
-            ]
-        )
-        error = comment.scoring_error or "the worker stopped while scoring it"
-        record_comment_event(
-            comment=comment,
-            actor=None,
-            action=EventAction.SCORING_FAILED,
-            from_status=CommentStatus.PENDING,
-            to_status=CommentStatus.HELD,
-            note=f"Scoring failed {comment.scoring_attempts} times: {error}"[:500],
-        )
-    logger.warning(
-        "comment %s held unscored: scoring failed %d times (%s)",
+    row = Comment.objects.filter(pk=comment_id).values_list("scoring_attempts", "scoring_error")
+    if not row:
+        return None
+    attempts, error = row[0]
+    error = error or "the worker stopped while scoring it"
+    held = _decide(
         comment_id,
-        comment.scoring_attempts,
-        error,
+        status=CommentStatus.HELD,
+        reason_codes=["scoring_failed"],
+        action=EventAction.SCORING_FAILED,
+        note=f"Scoring failed {attempts} times: {error}"[:500],
     )
-    return comment
+    if held is not None:
+        logger.warning(
+            "comment %s held unscored: scoring failed %d times (%s)", comment_id, attempts, error
+        )
+    return held
 
 
 def _score(comment_id: int) -> Comment | None:
@@ -116,18 +98,54 @@ def _score(comment_id: int) -> Comment | None:
         rules=rules.gather_rule_signals(comment),
     )
 
+    locked = _decide(
+        comment_id,
+        status=decision.status,
+        reason_codes=decision.reason_codes,
+        action=EventAction.SCORED,
+        scores=scores,
+        explanations=explanations,
+        model_version_id=active.record_id if active is not None else None,
+    )
+    if locked is None:
+        return None
+    logger.info(
+        "comment %s %s by model %s: %s",
+        comment_id,
+        decision.status,
+        active.version if active is not None else "none",
+        ",".join(decision.reason_codes),
+    )
+    return locked
+
+
+def _decide(
+    comment_id: int,
+    *,
+    status: str,
+    reason_codes: list[str],
+    action: str,
+    scores: dict[str, float] | None = None,
+    explanations: dict[str, Any] | None = None,
+    model_version_id: int | None = None,
+    note: str = "",
+) -> Comment | None:
+    """Write the system's decision on a pending comment and its audit event, in one transaction.
+
+    None when it is no longer pending: two deliveries of the same task, the sweeper giving up,
+    or a moderator's action may race here, and only the first may decide.
+    """
     with transaction.atomic():
-        # Re-read under a row lock: two deliveries of the same task (or a moderator's action)
-        # may race here, and only the first may decide.
-        locked = Comment.objects.select_for_update().get(pk=comment_id)
-        if not locked.is_pending:
+        # Re-read under a row lock, then re-check: the race above is decided here.
+        locked = Comment.objects.select_for_update().filter(pk=comment_id).first()
+        if locked is None or not locked.is_pending:
             return None
-        locked.status = decision.status
+        locked.status = status
         locked.scores = scores or {}
         locked.risk = max(scores.values()) if scores else None
-        locked.reason_codes = decision.reason_codes
-        locked.explanations = explanations
-        locked.model_version_id = active.record_id if active is not None else None
+        locked.reason_codes = reason_codes
+        locked.explanations = explanations or {}
+        locked.model_version_id = model_version_id
         locked.decided_at = timezone.now()
         locked.save(
             update_fields=[
@@ -143,15 +161,9 @@ def _score(comment_id: int) -> Comment | None:
         record_comment_event(
             comment=locked,
             actor=None,
-            action=EventAction.SCORED,
+            action=action,
             from_status=CommentStatus.PENDING,
-            to_status=decision.status,
+            to_status=status,
+            note=note,
         )
-    logger.info(
-        "comment %s %s by model %s: %s",
-        comment_id,
-        decision.status,
-        active.version if active is not None else "none",
-        ",".join(decision.reason_codes),
-    )
     return locked
