@@ -1,5 +1,8 @@
 """Celery entry points, and the helpers that publish them: the only module that talks to the broker.
 
+It also keeps the little else that lives in the broker's Redis: the sweep's lock and the workers'
+heartbeats (the bootstep that writes them, and the read that /healthz and /metrics use).
+
 Web processes import this module to enqueue work, never to do it: each task imports the module
 that does the work inside its body, so that enqueueing a comment never loads scikit-learn.
 """
