@@ -75,6 +75,7 @@ class _ModelCache:
         # it on every comment would only repeat the failure (and the log line); a new activation
         # is tried afresh.
         self.failed_key: ModelKey | None = None
+        self.failure = ""  # why `failed_key` did not load, for the worker's heartbeat
 
     def get(self, key: ModelKey) -> ActiveModel | None:
         record_id = key[0]
@@ -88,8 +89,9 @@ class _ModelCache:
                 return self.loaded
             try:
                 model = model_from_record(record)
-            except Exception:
+            except Exception as exc:
                 self.failed_key = key
+                self.failure = f"classifier v{record.version}: {type(exc).__name__}: {exc}"
                 logger.exception(
                     "could not load classifier v%s (id %s); still serving %s",
                     record.version,
@@ -97,13 +99,13 @@ class _ModelCache:
                     f"v{self.loaded.version}" if self.loaded is not None else "no model",
                 )
                 return self.loaded
-            self.loaded, self.loaded_key, self.failed_key = model, key, None
+            self.loaded, self.loaded_key, self.failed_key, self.failure = model, key, None, ""
             logger.info("loaded classifier v%s (id %s)", model.version, model.record_id)
             return model
 
     def clear(self) -> None:
         with self._lock:
-            self.loaded, self.loaded_key, self.failed_key = None, None, None
+            self.loaded, self.loaded_key, self.failed_key, self.failure = None, None, None, ""
 
 
 _cache = _ModelCache()
@@ -120,6 +122,25 @@ def get_active_model() -> ActiveModel | None:
     if active is None:
         return None
     return _cache.get(active)
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    """The version this process scores with (None: none), and why the active one is not it."""
+
+    version: int | None
+    error: str
+
+
+def active_model_status() -> ModelStatus:
+    """Load the active version as scoring would, and say what this process now scores with."""
+    model = get_active_model()
+    active = ClassifierModel.objects.active().values_list("pk", "artifact_sha256").first()
+    failed = active is not None and tuple(active) == _cache.failed_key
+    return ModelStatus(
+        version=model.version if model is not None else None,
+        error=_cache.failure if failed else "",
+    )
 
 
 def clear_model_cache() -> None:

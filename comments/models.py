@@ -9,7 +9,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import (
     Count,
+    DateTimeField,
+    DurationField,
     Exists,
+    ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
@@ -17,6 +20,7 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
+    Value,
 )
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Cast, Coalesce, Lower
@@ -203,9 +207,35 @@ class CommentQuerySet(models.QuerySet["Comment"]):
         return self.exclude(Exists(acted))
 
     def due_for_scoring_again(self, older_than: timedelta) -> CommentQuerySet:
-        """Pending comments whose last request to score is older than `older_than`: what the
-        sweeper re-enqueues, each at most once per `older_than` however long it has waited."""
-        return self.pending().filter(scoring_requested_at__lt=timezone.now() - older_than)
+        """Pending comments the sweeper should enqueue again: fewer than SCORING_MAX_ATTEMPTS
+        workers began to score them.
+
+        Due once the last request to score is older than `older_than` and than the wait before
+        it: each re-request doubles the wait. While the workers work through a backlog a
+        comment's first task is still queued, and re-enqueueing it every `older_than` would pile
+        copies on the backlog; this way a comment queued for an hour is asked for ~6 times, not
+        60. A failed enqueue (the broker down) does not move `scoring_requested_at`, so an
+        outage never lengthens the wait.
+        """
+        now = timezone.now()
+        waited_before = ExpressionWrapper(
+            F("scoring_requested_at") - F("created_at"), output_field=DurationField()
+        )
+        return (
+            self.pending()
+            .filter(scoring_attempts__lt=settings.SCORING_MAX_ATTEMPTS)
+            .alias(waited_before=waited_before)
+            .filter(scoring_requested_at__lt=now - older_than)
+            .filter(
+                scoring_requested_at__lt=ExpressionWrapper(
+                    Value(now) - F("waited_before"), output_field=DateTimeField()
+                )
+            )
+        )
+
+    def out_of_attempts(self) -> CommentQuerySet:
+        """Pending comments that SCORING_MAX_ATTEMPTS workers began to score, none finishing."""
+        return self.pending().filter(scoring_attempts__gte=settings.SCORING_MAX_ATTEMPTS)
 
 
 # Comments no model has scored: pending, or held because no model was active. A condition rather
@@ -265,6 +295,10 @@ class Comment(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     # When scoring was last asked for: set on posting and by every sweep that re-enqueues it.
     scoring_requested_at = models.DateTimeField(default=timezone.now)
+    # How many times a worker began scoring it, and why the last attempt failed: after
+    # SCORING_MAX_ATTEMPTS it is held, unscored, for a person (scoring.hold_unscorable).
+    scoring_attempts = models.PositiveIntegerField(default=0)
+    scoring_error = models.CharField(max_length=500, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     # Latest scores, {label: probability}, and the highest of them (the queue's sort key).
     scores = models.JSONField(default=dict, blank=True)
@@ -394,6 +428,7 @@ class Comment(models.Model):
 class EventAction(models.TextChoices):
     # On a comment.
     SCORED = "scored", "Scored by the model"
+    SCORING_FAILED = "scoring_failed", "Held: scoring failed"
     APPROVED = "approved", "Approved by a moderator"
     REJECTED = "rejected", "Rejected by a moderator"
     RESTORED = "restored", "Restored by a moderator"

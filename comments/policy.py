@@ -175,6 +175,8 @@ def describe_reason(
     """Say a reason code in words for a moderator, with the score and threshold where known."""
     fixed = {
         "unscored": "Not scored: no classifier model is active, so a person must decide.",
+        "scoring_failed": "Scoring failed on every attempt (the error is below), so a person "
+        "must decide.",
         "article_premoderated": "Pre-moderated article: every comment waits for a moderator.",
         "below_thresholds": "Every score is below its publish threshold.",
         "contains_link": "Contains a link: comments with links wait for a moderator.",

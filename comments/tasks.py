@@ -1,21 +1,38 @@
 """Celery entry points, and the helpers that publish them: the only module that talks to the broker.
 
+It also keeps the little else that lives in the broker's Redis: the sweep's lock and the workers'
+heartbeats (the bootstep that writes them, and the read that /healthz and /metrics use).
+
 Web processes import this module to enqueue work, never to do it: each task imports the module
 that does the work inside its body, so that enqueueing a comment never loads scikit-learn.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass
 from datetime import timedelta
+from typing import Any
 
-from celery import shared_task
+import redis
+from celery import bootsteps, shared_task
 from django.conf import settings
 from django.utils import timezone
 
 from comments.models import Comment
 
 logger = logging.getLogger(__name__)
+
+SWEEP_LOCK_KEY = "newsroom:sweep-pending:lock"
+# Longer than any sweep (500 enqueues, each given BROKER_SOCKET_TIMEOUT at most, and the first
+# failure ends it); if the sweeping worker dies, the lock lapses on its own after this.
+SWEEP_LOCK_SECONDS = 120
+HEARTBEAT_PREFIX = "newsroom:worker-heartbeat:"
 
 
 @shared_task(ignore_result=True)
@@ -33,7 +50,10 @@ def sweep_pending_comments() -> int:
     return sweep_pending()
 
 
-@shared_task(ignore_result=True, soft_time_limit=30 * 60)
+# Acknowledged on receipt, unlike every other task: training runs for minutes, longer than the
+# broker's visibility timeout, and a late ack would have Redis hand it to a second worker while
+# the first still trains. If its worker dies, tomorrow night's run trains instead.
+@shared_task(ignore_result=True, soft_time_limit=30 * 60, acks_late=False)
 def retrain_classifier() -> None:
     """Nightly: retrain on the datasets plus new moderator decisions, once there are enough."""
     # Imported here, not above: a web process enqueues but never trains (sklearn takes seconds).
@@ -59,15 +79,65 @@ def enqueue_scoring(*, comment_id: int) -> bool:
     return True
 
 
+def broker_client() -> redis.Redis:
+    """A short-timeout client of the broker's Redis (the Celery app's broker URL)."""
+    timeout = settings.BROKER_SOCKET_TIMEOUT
+    return redis.Redis.from_url(
+        score_comment.app.conf.broker_url, socket_timeout=timeout, socket_connect_timeout=timeout
+    )
+
+
+@contextmanager
+def single_sweep() -> Iterator[bool]:
+    """Yield whether this process holds the sweep lock: True for one sweep at a time.
+
+    Beat fires the sweep every interval; a slow sweep, a redelivered one or a second beat must
+    not run beside it and enqueue the same comments twice. The lock lapses by itself after
+    SWEEP_LOCK_SECONDS if the sweeping worker dies.
+    """
+    lock = broker_client().lock(SWEEP_LOCK_KEY, timeout=SWEEP_LOCK_SECONDS)
+    acquired = lock.acquire(blocking=False)
+    try:
+        yield bool(acquired)
+    finally:
+        if acquired:
+            # LockError: it lapsed during a sweep longer than SWEEP_LOCK_SECONDS.
+            with suppress(redis.exceptions.LockError):
+                lock.release()
+
+
 def sweep_pending(*, older_than: timedelta | None = None, limit: int = 500) -> int:
     """Re-enqueue comments left pending too long; return how many were enqueued.
 
     A lost task, a dead worker or a broker outage leaves a comment pending; this brings it back.
-    `scoring_requested_at` moves only for comments actually enqueued, so a broker outage leaves
-    them due for the next sweep, and one comment is asked for at most once per `older_than`.
+    One sweep runs at a time (`single_sweep`). `scoring_requested_at` moves only for comments
+    actually enqueued, so a broker outage leaves them due for the next sweep; each re-request
+    doubles the wait before the next (`due_for_scoring_again`). Comments that SCORING_MAX_ATTEMPTS
+    workers began and none finished are held for a person instead.
     """
     if older_than is None:
         older_than = timedelta(seconds=settings.SWEEP_PENDING_AFTER_SECONDS)
+    try:
+        with single_sweep() as alone:
+            if not alone:
+                logger.info("sweeper skipped: another sweep is running")
+                return 0
+            return _sweep(older_than, limit)
+    except redis.RedisError as exc:
+        logger.warning(
+            "sweeper left pending comments for the next sweep: broker unavailable (%s: %s)",
+            type(exc).__name__,
+            exc,
+        )
+        return 0
+
+
+def _sweep(older_than: timedelta, limit: int) -> int:
+    # Imported here, not above: scoring loads scikit-learn, which a web process never needs.
+    from comments import scoring
+
+    for comment_id in Comment.objects.out_of_attempts().values_list("id", flat=True):
+        scoring.hold_unscorable(comment_id=comment_id)
     due_ids = list(
         Comment.objects.due_for_scoring_again(older_than)
         .order_by("scoring_requested_at", "id")
@@ -87,3 +157,81 @@ def sweep_pending(*, older_than: timedelta | None = None, limit: int = 500) -> i
             len(due_ids) - len(enqueued),
         )
     return len(enqueued)
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """What one worker last said about itself: who, and the model it scores with or why not."""
+
+    worker: str
+    pid: int
+    model_version: int | None
+    model_error: str
+    at: float  # seconds since the epoch
+
+    @property
+    def age_seconds(self) -> float:
+        return max(0.0, time.time() - self.at)
+
+
+def record_heartbeat(heartbeat: Heartbeat) -> None:
+    """Publish a worker's heartbeat; it expires unless renewed (WORKER_HEARTBEAT_TTL_SECONDS)."""
+    broker_client().set(
+        HEARTBEAT_PREFIX + heartbeat.worker,
+        json.dumps(asdict(heartbeat)),
+        ex=max(1, round(settings.WORKER_HEARTBEAT_TTL_SECONDS)),
+    )
+
+
+def forget_heartbeat(worker: str) -> None:
+    broker_client().delete(HEARTBEAT_PREFIX + worker)
+
+
+def live_heartbeats() -> list[Heartbeat]:
+    """Every live worker's latest heartbeat, by name; raises redis.RedisError if unreachable."""
+    client = broker_client()
+    keys = sorted(client.scan_iter(match=HEARTBEAT_PREFIX + "*", count=100))
+    values = client.mget(keys) if keys else []
+    return [Heartbeat(**json.loads(value)) for value in values if value is not None]
+
+
+class WorkerHeartbeat(bootsteps.StartStopStep):
+    """A worker bootstep: write this worker's heartbeat now and every WORKER_HEARTBEAT_SECONDS.
+
+    It reports the model the worker scores with, loaded here the way every scoring process
+    loads it, so a worker that cannot load the active version says so (/healthz, /metrics and
+    the moderation pages read it) instead of quietly holding every comment "unscored".
+    """
+
+    requires = ("celery.worker.components:Timer",)
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        super().__init__(parent, **kwargs)
+        self.tref: Any = None
+
+    def start(self, parent: Any) -> None:
+        self.beat(parent.hostname)
+        self.tref = parent.timer.call_repeatedly(
+            settings.WORKER_HEARTBEAT_SECONDS, self.beat, (parent.hostname,), priority=10
+        )
+
+    def stop(self, parent: Any) -> None:
+        if self.tref is not None:
+            self.tref.cancel()
+            self.tref = None
+        with suppress(redis.RedisError):  # it expires by itself anyway
+            forget_heartbeat(parent.hostname)
+
+    def beat(self, worker: str) -> None:
+        # Imported here, not above: only a worker loads the model (scikit-learn).
+        from comments import model_versions
+
+        try:
+            status = model_versions.active_model_status()
+            version, error = status.version, status.error
+        except Exception as exc:  # the database is down: say so rather than stop beating
+            version, error = None, f"cannot read the active model: {type(exc).__name__}: {exc}"
+        try:
+            record_heartbeat(Heartbeat(worker, os.getpid(), version, error, time.time()))
+        except redis.RedisError as exc:
+            logger.warning("could not write the worker heartbeat: %s", exc)

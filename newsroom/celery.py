@@ -11,3 +11,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 app = Celery("newsroom")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# By name: each worker reports its model (or why it has none) for /healthz and /metrics.
+app.steps["worker"].add("comments.tasks:WorkerHeartbeat")

@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "moderation.context_processors.moderation_wait",
+                "moderation.context_processors.scoring",
             ],
         },
     },
@@ -219,19 +220,35 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # A web request must never wait on a dead or stalled broker: publishing gets one short try and
-# the sweeper enqueues whatever was missed. The visibility timeout returns an unacked task of a
-# dead worker to the queue within minutes instead of Redis's default hour.
+# the sweeper enqueues whatever was missed.
 BROKER_SOCKET_TIMEOUT = envfloat("BROKER_SOCKET_TIMEOUT", 1.0)
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_SOCKET_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
+# Redis redelivers a task whose worker died (kill -9, power loss) once it has been unacknowledged
+# for `visibility_timeout`, found by a scan every live worker runs every `unacked_restore_interval`
+# seconds (kombu's default throttle would make that every tenth interval): at most
+# BROKER_VISIBILITY_TIMEOUT + BROKER_RESTORE_INTERVAL, 45 + 5 = 50 s, measured by `make bench`.
+# Any task still running after `visibility_timeout` is delivered a second time, so every task is
+# idempotent, and the one long task (retraining) acknowledges on receipt instead (tasks.py).
+BROKER_VISIBILITY_TIMEOUT = envint("BROKER_VISIBILITY_TIMEOUT", 45)
+BROKER_RESTORE_INTERVAL = envint("BROKER_RESTORE_INTERVAL", 5)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": BROKER_SOCKET_TIMEOUT,
     "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
-    "visibility_timeout": envint("BROKER_VISIBILITY_TIMEOUT", 300),
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": BROKER_RESTORE_INTERVAL,
+    "unacked_restore_throttle": 1,
     "max_retries": 0,
 }
 SWEEP_PENDING_AFTER_SECONDS = envint("SWEEP_PENDING_AFTER_SECONDS", 60)
+# A comment whose scoring failed (raised, or killed its worker) this many times is held as
+# "unscored: scoring failed", with the error, for a person instead of being retried for ever.
+SCORING_MAX_ATTEMPTS = envint("SCORING_MAX_ATTEMPTS", 3)
+# Each worker writes a heartbeat (its model version, or why it has none) this often; /healthz,
+# /metrics and the moderation pages count a worker alive while its last one is this fresh.
+WORKER_HEARTBEAT_SECONDS = envfloat("WORKER_HEARTBEAT_SECONDS", 10.0)
+WORKER_HEARTBEAT_TTL_SECONDS = envfloat("WORKER_HEARTBEAT_TTL_SECONDS", 35.0)
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-comments": {
         "task": "comments.tasks.sweep_pending_comments",

@@ -22,6 +22,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from comments.models import ClassifierModel, Comment, CommentStatus
+from comments.worker_status import ScoringStatus, scoring_status
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +78,37 @@ def _check_broker() -> str:
     return "ok"
 
 
+def _describe_scoring(scoring: ScoringStatus) -> dict[str, Any]:
+    return {
+        "status": scoring.status,
+        "workers_alive": scoring.alive,
+        "model_versions": scoring.versions,
+        "problems": scoring.problems,
+        "workers": [
+            {
+                "worker": w.worker,
+                "pid": w.pid,
+                "model_version": w.model_version,
+                "model_error": w.model_error,
+                "seen_seconds_ago": round(w.age_seconds, 1),
+            }
+            for w in scoring.workers
+        ],
+    }
+
+
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Report the database, the broker and the active model; 503 when a dependency is down."""
+    """Report the database, the broker, the active model and what the workers score with.
+
+    503 when the database or the broker is down or no worker is alive; 200 "degraded" when a
+    worker scores with another model than the active one (or with none, for an error it names).
+    """
     database = _check_database()
     broker = _check_broker()
     body: dict[str, Any] = {"database": database, "broker": broker, "model": None}
+    scoring: ScoringStatus | None = None
     if database == "ok":
         active = ClassifierModel.objects.active().values("version", "created_at").first()
         body["model"] = (
@@ -98,9 +123,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
             if pending["oldest"]
             else 0
         )
-    healthy = database == "ok" and broker == "ok"
-    body["status"] = "ok" if healthy else "unavailable"
-    return JsonResponse(body, status=200 if healthy else 503)
+        if broker == "ok":
+            scoring = scoring_status()
+            body["scoring"] = _describe_scoring(scoring)
+    if scoring is None or scoring.status == "down":
+        body["status"] = "unavailable"
+    else:
+        body["status"] = scoring.status
+    return JsonResponse(body, status=503 if body["status"] == "unavailable" else 200)
 
 
 def _client_address(request: HttpRequest) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -156,7 +186,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
         pending=Min("created_at", filter=Q(status=CommentStatus.PENDING)),
         held=Min("created_at", filter=Q(status=CommentStatus.HELD)),
     )
-    active = ClassifierModel.objects.active().values_list("version", flat=True).first()
+    scoring = scoring_status()
     now = timezone.now()
     lines = [
         "# HELP newsroom_comments Comments by moderation status.",
@@ -174,6 +204,32 @@ def metrics(request: HttpRequest) -> HttpResponse:
     lines += [
         "# HELP newsroom_active_model_version The active classifier version (0: none).",
         "# TYPE newsroom_active_model_version gauge",
-        f"newsroom_active_model_version {active or 0}",
+        f"newsroom_active_model_version {scoring.active_version or 0}",
+        "# HELP newsroom_workers_alive Scoring workers whose heartbeat is fresh.",
+        "# TYPE newsroom_workers_alive gauge",
+        f"newsroom_workers_alive {scoring.alive}",
+        "# HELP newsroom_scoring_degraded 1 when a live worker does not score with the active"
+        " model (or none is alive), else 0.",
+        "# TYPE newsroom_scoring_degraded gauge",
+        f"newsroom_scoring_degraded {int(bool(scoring.problems))}",
+        "# HELP newsroom_worker_model_version The model version each worker scores with (0: none).",
+        "# TYPE newsroom_worker_model_version gauge",
+    ]
+    lines += [
+        f'newsroom_worker_model_version{{worker="{_label(w.worker)}"}} {w.model_version or 0}'
+        for w in scoring.workers
+    ]
+    lines += [
+        "# HELP newsroom_worker_model_error 1 when a worker could not load the active model.",
+        "# TYPE newsroom_worker_model_error gauge",
+    ]
+    lines += [
+        f'newsroom_worker_model_error{{worker="{_label(w.worker)}"}} {int(bool(w.model_error))}'
+        for w in scoring.workers
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; version=0.0.4")
+
+
+def _label(value: str) -> str:
+    """Escape a Prometheus label value."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from time import time
 from typing import Any
 
 import pytest
@@ -26,6 +27,28 @@ def require_service(name: str, available: bool, how: str = "") -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{message} (CI=true: tests needing it must run, not skip)", pytrace=False)
     pytest.skip(message)
+
+
+class Heartbeats:
+    """The workers' heartbeats as the web reads them (`tasks.live_heartbeats`), set by a test."""
+
+    def __init__(self) -> None:
+        self.live: list[Any] = []
+
+    def beat(self, *, model_version: int | None, model_error: str = "", worker: str = "w1") -> None:
+        from comments.tasks import Heartbeat
+
+        self.live.append(Heartbeat(f"celery@{worker}", 4242, model_version, model_error, time()))
+
+
+@pytest.fixture
+def heartbeats(monkeypatch: pytest.MonkeyPatch) -> Heartbeats:
+    """No live worker until the test says `heartbeats.beat(...)`; no Redis involved."""
+    from comments import tasks
+
+    fake = Heartbeats()
+    monkeypatch.setattr(tasks, "live_heartbeats", lambda: list(fake.live))
+    return fake
 
 
 @pytest.fixture(autouse=True)

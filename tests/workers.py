@@ -6,14 +6,17 @@ A pytest plugin, registered by tests/integration/conftest.py and tests/browser/c
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +37,7 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 WORKER_READY_TIMEOUT = 60.0
 WORKER_STOP_TIMEOUT = 20.0
 TASK_TIMEOUT = 30.0
+REDIS_READY_TIMEOUT = 10.0
 # One process, no chatter with other workers: the test controls everything the worker does.
 WORKER_ARGS = shlex.split(
     "-A newsroom worker --pool solo --concurrency 1"
@@ -73,6 +77,8 @@ def celery_broker(url: str) -> Iterator[None]:
     from newsroom.celery import app
 
     saved = app.conf.broker_url
+    # Both spellings: the app reads Django's CELERY_BROKER_URL before its own broker_url.
+    names = ("broker_url", "CELERY_BROKER_URL")
 
     def drop_pools() -> None:
         pools.reset()  # closes every cached broker connection of this process
@@ -82,12 +88,12 @@ def celery_broker(url: str) -> Iterator[None]:
             app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
     drop_pools()
-    app.conf.update(broker_url=url)
+    app.conf.update(dict.fromkeys(names, url))
     try:
         yield
     finally:
         drop_pools()
-        app.conf.update(broker_url=saved)
+        app.conf.update(dict.fromkeys(names, saved))
 
 
 @contextmanager
@@ -151,10 +157,10 @@ class CeleryWorker:
     Tests wait on lines of its log (a task's outcome) with a timeout instead of sleeping.
     """
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], args: list[str] | None = None) -> None:
         celery = Path(sys.executable).with_name("celery")
         self.process = subprocess.Popen(
-            [str(celery), *WORKER_ARGS],
+            [str(celery), *(WORKER_ARGS if args is None else args)],
             cwd=BASE_DIR,
             env=env,
             stdout=subprocess.PIPE,
@@ -226,6 +232,108 @@ class CeleryWorker:
         self._reader.join(timeout=5)
 
 
+def free_port() -> int:
+    """Return a TCP port nothing listens on now (the kernel's choice, released at once)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A `redis-server` of the test's own, on its own free port, with no persistence.
+
+    `restart()` is the fault the broker-restart test injects: `SHUTDOWN NOSAVE`, an outage,
+    then a fresh server on the same port with an empty dataset (queued messages are gone).
+    """
+
+    def __init__(self) -> None:
+        self.executable = shutil.which("redis-server")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        assert self.executable is not None
+        self.process = subprocess.Popen(
+            [
+                self.executable,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--loglevel",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + REDIS_READY_TIMEOUT
+        while not redis_answers(self.url):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"redis-server on port {self.port} did not start", pytrace=False)
+            time.sleep(0.05)
+
+    def shutdown_nosave(self) -> None:
+        """Stop the server the way the incident did: SHUTDOWN NOSAVE, dropping every key."""
+        assert self.process is not None
+        with contextlib.suppress(redis.ConnectionError):
+            redis.Redis.from_url(self.url, socket_timeout=2).shutdown(nosave=True)
+        self.process.wait(timeout=REDIS_READY_TIMEOUT)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=REDIS_READY_TIMEOUT)
+
+
+def require_redis_server() -> None:
+    require_service(
+        "redis-server", shutil.which("redis-server") is not None, "install Debian's redis-server"
+    )
+
+
+@contextmanager
+def private_redis() -> Iterator[RedisServer]:
+    """Start a Redis of the test's own on a free port; stop it on the way out."""
+    require_redis_server()
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def worker_env(broker_url: str) -> dict[str, str]:
+    """The environment of a worker process against `broker_url` and this session's database."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "DATABASE_URL": database_url(),
+        "DATABASE_CONN_MAX_AGE": "0",  # no idle connection may outlive a test's flush
+        "REDIS_URL": broker_url,
+        "PYTHONUNBUFFERED": "1",
+        # Tests wait on heartbeats: a second apart rather than production's ten.
+        "WORKER_HEARTBEAT_SECONDS": "1",
+    }
+
+
+def require_postgresql_under_ci() -> None:
+    from django.db import connection
+
+    if os.environ.get("CI", "").lower() == "true":
+        require_service(
+            "PostgreSQL",
+            connection.vendor == "postgresql",
+            "CI runs the worker against PostgreSQL: set DATABASE_URL=postgres://...",
+        )
+
+
 @pytest.fixture(scope="session")
 def celery_test_broker() -> Iterator[str]:
     """Publish from this process (tests, live server) to the tests' Redis database."""
@@ -239,26 +347,11 @@ def celery_worker(
     request: pytest.FixtureRequest, django_db_setup: None, celery_test_broker: str
 ) -> Iterator[CeleryWorker]:
     """Start one real Celery worker against the test Redis and the session's test database."""
-    from django.db import connection
-
-    if os.environ.get("CI", "").lower() == "true":
-        require_service(
-            "PostgreSQL",
-            connection.vendor == "postgresql",
-            "CI runs the worker against PostgreSQL: set DATABASE_URL=postgres://...",
-        )
+    require_postgresql_under_ci()
     # Tasks left by an earlier, interrupted run would be scored against rows that do not exist.
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
 
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
-        "DATABASE_URL": database_url(),
-        "DATABASE_CONN_MAX_AGE": "0",  # no idle connection may outlive a test's flush
-        "REDIS_URL": TEST_REDIS_URL,
-        "PYTHONUNBUFFERED": "1",
-    }
-    worker = CeleryWorker(env)
+    worker = CeleryWorker(worker_env(TEST_REDIS_URL))
     request.config.stash[_worker_key] = worker
     try:
         worker.wait_for(r"celery@\S+ ready\.", timeout=WORKER_READY_TIMEOUT)

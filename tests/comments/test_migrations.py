@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -41,3 +43,11 @@ def test_it_reads_each_bulk_events_batch_from_its_note() -> None:
         "look-alike": "",
     }
     assert [new.objects.get(pk=pk).note for pk in ids.values()] == list(notes.values())
+
+
+@pytest.fixture(autouse=True)
+def latest_schema() -> Iterator[None]:
+    """Migrate back to the latest schema after each test: later tests share the database."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -142,6 +142,21 @@ def test_it_refuses_an_artifact_altered_after_it_was_stored(
     assert "does not match its sha256" in caplog.text
 
 
+def test_it_reports_the_version_it_scores_with_and_why_not_the_active_one(
+    artifact: bytes,
+) -> None:
+    assert model_versions.active_model_status() == model_versions.ModelStatus(None, "")
+    make_classifier_model(version=1, artifact=artifact, active=True)
+    assert model_versions.active_model_status() == model_versions.ModelStatus(1, "")
+
+    make_classifier_model(version=2, artifact=artifact, active=True, sha256="0" * 64)
+
+    status = model_versions.active_model_status()
+    assert status.version == 1  # still serving the last version that loaded
+    assert status.error.startswith("classifier v2: ArtifactError: ")
+    assert "does not match its sha256" in status.error
+
+
 def test_it_reads_moderators_decisions_as_each_labels_examples(settings: Settings) -> None:
     settings.CLASSIFIER_DECISIONS_HOLDOUT_SHARE = 0
     moderator, article, author = make_moderator(), make_article(), make_user()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from articles.models import CommentPolicy
@@ -79,3 +81,45 @@ def test_it_holds_safe_comments_on_premoderated_articles_once_scored(
     assert decided.status == CommentStatus.HELD
     assert decided.reason_codes == ["article_premoderated"]
     assert decided.risk == pytest.approx(0.01)
+
+
+class Failing(SafeScores):
+    """A model that raises on every comment, as a broken artifact or library might."""
+
+    def score(self, text: str) -> dict[str, float]:
+        raise ValueError("the vectorizer exploded")
+
+
+def test_it_holds_a_comment_for_a_person_once_scoring_failed_the_allowed_times(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.SCORING_MAX_ATTEMPTS = 3
+    monkeypatch.setattr(model_versions, "get_active_model", lambda: Failing())
+    comment = make_comment(article=make_article(), author=make_user())
+
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            scoring.score_comment(comment_id=comment.pk)
+        comment.refresh_from_db()
+        assert comment.is_pending
+    with pytest.raises(ValueError):
+        scoring.score_comment(comment_id=comment.pk)
+
+    comment.refresh_from_db()
+    assert comment.status == CommentStatus.HELD
+    assert comment.reason_codes == ["scoring_failed"]
+    assert comment.risk is None  # in the "Pending / unscored" queue
+    assert comment.scoring_attempts == 3
+    assert comment.scoring_error == "ValueError: the vectorizer exploded"
+    event = ModerationEvent.objects.get(comment=comment)
+    assert (event.actor, event.action) == (None, EventAction.SCORING_FAILED)
+    assert event.note == "Scoring failed 3 times: ValueError: the vectorizer exploded"
+    assert comment.reasons[0].startswith("Scoring failed on every attempt")
+
+
+def test_it_counts_an_attempt_before_scoring_and_none_for_a_decided_comment() -> None:
+    comment = make_comment(article=make_article(), author=make_user())
+    scoring.score_comment(comment_id=comment.pk)
+    scoring.score_comment(comment_id=comment.pk)  # redelivered: nothing to do, nothing counted
+    comment.refresh_from_db()
+    assert comment.scoring_attempts == 1

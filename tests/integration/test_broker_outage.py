@@ -97,4 +97,4 @@ def test_it_leaves_comments_due_for_the_next_sweep_while_the_broker_is_stalled(
     comment.refresh_from_db()
     assert comment.is_pending
     assert comment.scoring_requested_at == requested_at  # still due for the next sweep
-    assert "left 1 pending comment(s) for the next sweep" in caplog.text
+    assert "left pending comments for the next sweep: broker unavailable" in caplog.text

@@ -11,6 +11,7 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries, Settings
 
 from comments.models import ClassifierModel, Comment, Report
+from tests.conftest import Heartbeats
 from tests.factories import make_article, make_comment, make_user
 
 pytestmark = pytest.mark.django_db
@@ -303,11 +304,30 @@ def test_it_says_plainly_when_no_model_is_active(moderator_client: Client) -> No
     assert "Unscored" in html
 
 
-def test_it_names_the_active_model(moderator_client: Client) -> None:
+def test_it_names_the_active_model(moderator_client: Client, heartbeats: Heartbeats) -> None:
     ClassifierModel.objects.create(version=3, artifact=b"", artifact_sha256="0", is_active=True)
+    heartbeats.beat(model_version=3)
     html = listed(moderator_client)
     assert "No classifier model is active" not in html
     assert "Scoring with model v3" in html
+
+
+def test_it_says_when_the_workers_cannot_load_the_active_model(
+    moderator_client: Client, heartbeats: Heartbeats
+) -> None:
+    ClassifierModel.objects.create(version=1, artifact=b"", artifact_sha256="0", is_active=True)
+    heartbeats.beat(model_version=None, model_error="classifier v1: ArtifactError: bad sha256")
+    html = listed(moderator_client)
+    assert "Scoring is degraded." in html
+    assert "celery@w1 scores with no model: classifier v1: ArtifactError: bad sha256" in html
+    assert "Scoring with model v1" not in html
+
+
+def test_it_says_when_no_worker_is_alive(moderator_client: Client, heartbeats: Heartbeats) -> None:
+    ClassifierModel.objects.create(version=1, artifact=b"", artifact_sha256="0", is_active=True)
+    html = listed(moderator_client)
+    assert "No scoring worker is running." in html
+    assert "Scoring with model v1" not in html
 
 
 def test_it_lists_the_keyboard_shortcuts(moderator_client: Client) -> None:
@@ -333,7 +353,8 @@ def test_it_keeps_a_constant_number_of_queries(
 
     article, reader = make_article(), make_user("reader")
     fill(0, 1)
-    with django_assert_max_num_queries(14) as one_card:  # 4 of them sign the moderator in
+    # 4 of them sign the moderator in, 1 reads the active version for the scoring banner.
+    with django_assert_max_num_queries(15) as one_card:
         moderator_client.get(QUEUE)
     fill(1, 50)
     with django_assert_num_queries(len(one_card)):
@@ -374,3 +395,18 @@ def test_the_queue_highlights_and_lists_the_terms(moderator_client: Client) -> N
     assert "you &lt;b&gt;" in page and "<b>idiot" not in page
     assert "Raising toxic" in page
     assert '<span class="term term--toxicity">idiot</span> <span class="meta">+2.5</span>' in page
+
+
+def test_it_shows_why_scoring_failed(moderator_client: Client) -> None:
+    make_comment(
+        article=make_article(),
+        author=make_user(),
+        status="held",
+        reason_codes=["scoring_failed"],
+        scoring_attempts=3,
+        scoring_error="ValueError: the vectorizer exploded",
+    )
+    html = listed(moderator_client, queue="unscored")
+    assert "Scoring failed on every attempt" in html
+    error = "Scoring error after 3 attempts: <code>ValueError: the vectorizer exploded</code>"
+    assert error in html

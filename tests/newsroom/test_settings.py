@@ -83,3 +83,12 @@ def test_it_points_tests_at_their_own_redis_database(settings: Settings) -> None
     expected = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     assert settings.REDIS_URL == expected
     assert app.conf.broker_url == expected
+
+
+def test_it_bounds_the_redelivery_of_a_dead_workers_task_to_a_minute() -> None:
+    from django.conf import settings
+
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    scan_every = options["unacked_restore_interval"] * options["unacked_restore_throttle"]
+    # Redis hands the task to another worker after the visibility timeout, at the next scan.
+    assert options["visibility_timeout"] + scan_every <= 60
