@@ -78,8 +78,8 @@ def supervisor_config(options: Options, *, start_redis: str | None) -> configpar
 
     programs = {
         "web": program(
-            f"{BIN / 'gunicorn'} newsroom.wsgi --bind {options.host}:{options.port} "
-            "--workers 2 --access-logfile - --error-logfile -",
+            f"{BIN / 'gunicorn'} newsroom.wsgi --config {ROOT / 'deploy' / 'gunicorn.conf.py'} "
+            f"--bind {options.host}:{options.port} --workers 2",
             priority=30,
         ),
         "worker": program(

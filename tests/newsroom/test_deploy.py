@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import configparser
+import os
 import shutil
+import socket
 import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -46,7 +50,7 @@ def test_the_units_run_this_projects_own_commands(tmp_path: Path) -> None:
         program = Path(command[0].replace("/srv/newsroom", str(ROOT)))
         assert program.parent == ROOT / ".venv" / "bin"
         assert program.is_file(), program
-        assert command[1:3] in (["newsroom.wsgi", "--bind"], ["-A", "newsroom"])
+        assert command[1:3] in (["newsroom.wsgi", "--config"], ["-A", "newsroom"])
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
@@ -62,3 +66,45 @@ def test_systemd_accepts_the_units(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == "", done.stderr
+
+
+def test_gunicorns_access_log_leaves_out_query_strings(tmp_path: Path) -> None:
+    # The Perspective-compatible API takes its key as ?key=: a real gunicorn, with the config
+    # that make run and the systemd unit use, must log the path and never the key.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "newsroom.wsgi",
+                "--config",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "DJANGO_DEBUG": "1"},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "GET /favicon.ico HTTP" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            assert server.poll() is None, log.read_text()
+            try:
+                urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/favicon.ico?key=nk_secret_value", timeout=5
+                )
+            except OSError:
+                time.sleep(0.2)  # not listening yet
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    assert "nk_secret_value" not in log.read_text()
