@@ -75,9 +75,6 @@ class CommentQuerySet(models.QuerySet["Comment"]):
         """Comments an author still waits on: not yet scored, or held for a moderator."""
         return self.filter(status__in=[CommentStatus.PENDING, CommentStatus.HELD])
 
-    def posted_since(self, when: Any) -> CommentQuerySet:
-        return self.filter(created_at__gte=when)
-
     def for_moderation(self) -> CommentQuerySet:
         """Join what a moderator's card shows, leaving out the model's (megabytes of) bytes."""
         return self.select_related("article", "author", "model_version").defer(

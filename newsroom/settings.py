@@ -198,6 +198,26 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": envint("BROKER_VISIBILITY_TIMEOUT", 300),
     "max_retries": 0,
 }
+# The cache holds the counters that throttle posting and sign-up: it must be one for every web
+# process on every host, so Redis (by default the broker's, under its own key prefix), never a
+# per-process memory cache. "locmem://" (the tests) keeps it in memory.
+CACHE_URL = os.getenv("CACHE_URL", REDIS_URL)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        if CACHE_URL == "locmem://"
+        else {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "newsroom",
+            # A throttle check must not hang a request on a dead Redis (it lets it through).
+            "OPTIONS": {
+                "socket_timeout": BROKER_SOCKET_TIMEOUT,
+                "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
+            },
+        }
+    )
+}
 SWEEP_PENDING_AFTER_SECONDS = envint("SWEEP_PENDING_AFTER_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-comments": {
