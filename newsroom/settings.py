@@ -278,6 +278,9 @@ MODERATION_HOLD_LINKS = envbool("MODERATION_HOLD_LINKS", "true")
 MODERATION_HOLD_FIRST_COMMENTS = envint("MODERATION_HOLD_FIRST_COMMENTS", 0)
 # A published comment reported by this many distinct readers is hidden until a moderator decides.
 MODERATION_HIDE_AFTER_REPORTS = envint("MODERATION_HIDE_AFTER_REPORTS", 3)
+# Only readers whose account is at least this old, with a published comment, and neither banned
+# nor suspended count towards that: fresh accounts cannot gang up to hide a comment.
+MODERATION_REPORTER_MIN_AGE_DAYS = envint("MODERATION_REPORTER_MIN_AGE_DAYS", 3)
 # Moderation pages show a banner when the oldest held comment has waited longer than this.
 MODERATION_WAIT_ALERT_SECONDS = envint("MODERATION_WAIT_ALERT_SECONDS", 3600)
 # The moderation queue (issue 4): cards per page; how long a moderator may undo a decision; how
