@@ -146,6 +146,13 @@ AXES_CLIENT_IP_CALLABLE = "newsroom.http.client_ip"
 # is the one the outermost of them saw. 0 (no proxy): the connection's own address. A wrong
 # value lets clients choose their address, and so dodge every per-address throttle.
 TRUSTED_PROXY_COUNT = envint("DJANGO_TRUSTED_PROXY_COUNT", 0)
+# Sign-up (newsroom/forms.py, newsroom/views.py): at most SIGNUP_RATE_LIMIT accounts per client
+# address per window; a form sent back faster than SIGNUP_MIN_FILL_SECONDS after it was served,
+# or older than SIGNUP_FORM_MAX_AGE_SECONDS, is refused (and a filled honeypot always is).
+SIGNUP_RATE_LIMIT = envint("SIGNUP_RATE_LIMIT", 5)
+SIGNUP_RATE_WINDOW_SECONDS = envint("SIGNUP_RATE_WINDOW_SECONDS", 3600)
+SIGNUP_MIN_FILL_SECONDS = envfloat("SIGNUP_MIN_FILL_SECONDS", 3.0)
+SIGNUP_FORM_MAX_AGE_SECONDS = envint("SIGNUP_FORM_MAX_AGE_SECONDS", 86400)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "articles:index"
 LOGOUT_REDIRECT_URL = "articles:index"
