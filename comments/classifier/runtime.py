@@ -43,7 +43,20 @@ class ActiveModel:
 
     def explain(self, text: str) -> dict[str, list[dict[str, Any]]]:
         """Return {label: [{"start", "end", "weight"}, ...]}: the spans that pushed it up most."""
+        return self._explain(text, SharedHashing(np.array([text], dtype=object)))
+
+    def score_and_explain(
+        self, text: str
+    ) -> tuple[dict[str, float], dict[str, list[dict[str, Any]]]]:
+        """`score` and `explain` at once, hashing the text once for both (a worker's job)."""
         hashing = SharedHashing(np.array([text], dtype=object))
+        scores = {
+            label: float(hashing.probabilities(pipeline)[0])
+            for label, pipeline in self._pipelines.items()
+        }
+        return scores, self._explain(text, hashing)
+
+    def _explain(self, text: str, hashing: SharedHashing) -> dict[str, list[dict[str, Any]]]:
         occurrences = Occurrences(text)
         return {
             label: [
