@@ -50,7 +50,8 @@ def redis_cache(settings: Any) -> None:
     }
 
 
-@pytest.mark.django_db(transaction=True)
+# Serialized like every transactional test here: its flush must not leave rows the next restores.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_lets_exactly_the_limit_through_when_posts_arrive_at_once(
     redis_cache: None, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
