@@ -25,10 +25,10 @@ from comments.classifier.pipeline import SharedHashing, feature_parts
 
 TOP_SPANS = 5
 # The explainer walks the n-grams that start in the first EXPLAIN_MAX_CHARS characters only: its
-# cost grows with every n-gram it walks (a 5,000-character comment cost 15 times a typical one),
-# while scoring, which is vectorised, reads the whole text. The words it walks keep their exact
-# weights (each occurrence's share divides by its feature's count in the whole text); the words
-# past the cut are not highlighted, though the score and the decision count them.
+# cost grows with every n-gram it walks (a 5,000-character comment cost over ten times a typical
+# one), while scoring, which is vectorised, reads the whole text. The words it walks keep their
+# exact weights (each occurrence's share divides by its feature's count in the whole text); the
+# words past the cut are not highlighted, though the score and the decision count them.
 EXPLAIN_MAX_CHARS = 800
 # Pushes smaller than this (in logit units) are noise, not a reason worth highlighting.
 MIN_PUSH = 0.2
