@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 
-from comments.models import AuthorStanding, Comment, ReportReason
+from comments import throttle
+from comments.models import AuthorStanding, ReportReason
 
 
 class CommentForm(forms.Form):
@@ -44,11 +43,13 @@ class CommentForm(forms.Form):
         refusal = standing.posting_refusal() if standing is not None else None
         if refusal:
             raise forms.ValidationError(refusal, code="author_blocked")
-        window = timedelta(seconds=settings.COMMENT_RATE_WINDOW_SECONDS)
-        # A count, not a lock: two simultaneous posts may both pass, which is fine for a limit
-        # meant to slow floods, not to be exact.
-        recent = Comment.objects.by_author(self.author).posted_since(timezone.now() - window)
-        if recent.count() >= settings.COMMENT_RATE_LIMIT:
+        # Last, and only for an otherwise valid comment: an empty or refused post does not spend
+        # the reader's allowance. The counter is atomic (see comments.throttle).
+        if not self.errors and not throttle.allows(
+            f"comment:{self.author.pk}",
+            limit=settings.COMMENT_RATE_LIMIT,
+            window_seconds=settings.COMMENT_RATE_WINDOW_SECONDS,
+        ):
             raise forms.ValidationError(
                 "You are posting too fast: at most %(limit)d comments in %(seconds)d seconds. "
                 "Please wait a moment and try again.",

@@ -79,9 +79,6 @@ class CommentQuerySet(models.QuerySet["Comment"]):
         """Comments an author still waits on: not yet scored, or held for a moderator."""
         return self.filter(status__in=[CommentStatus.PENDING, CommentStatus.HELD])
 
-    def posted_since(self, when: Any) -> CommentQuerySet:
-        return self.filter(created_at__gte=when)
-
     def for_moderation(self) -> CommentQuerySet:
         """Join what a moderator's card shows, leaving out the model's (megabytes of) bytes."""
         return self.select_related("article", "author", "model_version").defer(
@@ -157,7 +154,9 @@ class CommentQuerySet(models.QuerySet["Comment"]):
         return self.prefetch_related(
             Prefetch(
                 "reports",
-                queryset=Report.objects.open().select_related("reporter").order_by("created_at"),
+                queryset=Report.objects.open()
+                .select_related("reporter", "reporter__standing")
+                .order_by("created_at"),
                 to_attr="open_reports",
             )
         )
@@ -644,6 +643,35 @@ class ReportQuerySet(models.QuerySet["Report"]):
     def open(self) -> ReportQuerySet:
         return self.filter(resolved_at__isnull=True)
 
+    def counting_towards_hiding(self) -> ReportQuerySet:
+        """Reports whose reporter may hide a comment (see `report_not_counted_because`): an
+        account old enough, with a published comment, and neither banned nor suspended. Fresh
+        accounts made to gang up on a comment do not hide it; they only bring it to the queue."""
+        now = timezone.now()
+        joined_by = now - timedelta(days=settings.MODERATION_REPORTER_MIN_AGE_DAYS)
+        has_published = Comment.objects.published().filter(author=OuterRef("reporter_id"))
+        barred = AuthorStanding.objects.filter(author=OuterRef("reporter_id")).filter(
+            Q(banned_at__isnull=False) | Q(suspended_until__gt=now)
+        )
+        return self.filter(reporter__date_joined__lte=joined_by).filter(
+            Exists(has_published), ~Exists(barred)
+        )
+
+
+def report_not_counted_because(
+    *, joined: datetime, record: AuthorRecord, standing: AuthorStanding | None
+) -> str:
+    """Why a reader's reports do not count towards hiding a comment, in words for a moderator;
+    "" when they do. The rule of `ReportQuerySet.counting_towards_hiding`, for one reader."""
+    min_age = timedelta(days=settings.MODERATION_REPORTER_MIN_AGE_DAYS)
+    if standing is not None and standing.reporting_refusal():
+        return "banned or suspended"
+    if timezone.now() - joined < min_age:
+        return f"account younger than {settings.MODERATION_REPORTER_MIN_AGE_DAYS} days"
+    if not record.published:
+        return "no published comment"
+    return ""
+
 
 class Report(models.Model):
     """A reader's report on a comment. Open until a moderator decides the comment."""
@@ -665,6 +693,11 @@ class Report(models.Model):
     )
 
     objects = ReportQuerySet.as_manager()
+
+    # Set on the queue's cards (moderation.views.queue.with_records), not stored: how the
+    # reporter's own comments fared, and why their report does not count towards hiding.
+    reporter_record: AuthorRecord | None = None
+    not_counted_because = ""
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -721,6 +754,15 @@ class AuthorStanding(models.Model):
         if self.suspended_until is not None and self.is_suspended():
             until = date_format(timezone.localtime(self.suspended_until), "j F Y, H:i T")
             return f"Your account is suspended from commenting until {until}."
+        return None
+
+    def reporting_refusal(self) -> str | None:
+        """Why this reader may not report comments now, in words for them; None if they may."""
+        if self.is_banned:
+            return "Your account has been banned: you cannot report comments."
+        if self.suspended_until is not None and self.is_suspended():
+            until = date_format(timezone.localtime(self.suspended_until), "j F Y, H:i T")
+            return f"Your account is suspended: you cannot report comments until {until}."
         return None
 
 

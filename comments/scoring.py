@@ -86,8 +86,9 @@ def _score(comment_id: int) -> Comment | None:
 
     # Scoring happens outside any transaction: it is CPU work and must not hold row locks.
     active = model_versions.get_active_model()
-    scores = active.score(comment.body) if active is not None else None
-    explanations = active.explain(comment.body) if active is not None else {}
+    scores, explanations = (
+        active.score_and_explain(comment.body) if active is not None else (None, {})
+    )
     thresholds = policy.effective_thresholds(
         active.thresholds if active is not None else None, settings.MODERATION_THRESHOLDS
     )

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from comments import tasks
 from comments.audit import record_comment_event
-from comments.models import Comment, CommentStatus, EventAction, Report
+from comments.models import AuthorStanding, Comment, CommentStatus, EventAction, Report
 
 if TYPE_CHECKING:
     from articles.models import Article
@@ -152,6 +152,10 @@ def report_comment(*, comment: Comment, reporter: Any, reason: str, note: str = 
     """Record a reader's report; hide the comment once enough distinct readers reported it."""
     if comment.author_id == reporter.pk:
         raise CannotReport("You cannot report your own comment.")
+    standing = AuthorStanding.objects.filter(author=reporter).first()
+    refusal = standing.reporting_refusal() if standing is not None else None
+    if refusal:
+        raise CannotReport(refusal)
     with transaction.atomic():
         # Lock the comment: two readers reporting at once must not both skip (or both do) the
         # hiding, and the comment must still be public when the report lands.
@@ -173,12 +177,14 @@ def report_comment(*, comment: Comment, reporter: Any, reason: str, note: str = 
 def hide_if_reported(*, comment: Comment) -> bool:
     """Hide a public comment that enough distinct readers have open reports on; True if hidden.
 
+    Only reports from established readers count (`counting_towards_hiding`): otherwise a few
+    accounts made a minute ago could hide any comment. The others still bring it to the queue.
     Call it inside the transaction that holds the comment's row lock (reporting, or an undo that
     reopened reports), so that two callers cannot both hide it.
     """
     if not comment.is_visible:
         return False
-    open_reports = Report.objects.open().filter(comment=comment).count()
+    open_reports = Report.objects.open().filter(comment=comment).counting_towards_hiding().count()
     if open_reports < settings.MODERATION_HIDE_AFTER_REPORTS:
         return False
     _hide(comment, open_reports)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "comments",
     "moderation",
     "integrations",
+    "axes",  # sign-in throttling: see AXES_* below
 ]
 
 MIDDLEWARE = [
@@ -80,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -134,6 +138,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out sign-in before any password is checked, on every
+# login form (the site's, the admin's, and django-allauth's when accounts move there).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in throttling: after AXES_FAILURE_LIMIT wrong passwords for one account from one address,
+# that account is locked out from that address (and only there, so an attacker cannot lock a
+# reader out everywhere) for the cool-off, which starts again with each try meanwhile. A success
+# clears the count. Failures live in the database (axes' AccessAttempt rows), shared by every
+# web process; `manage.py axes_reset_username NAME` lifts a lockout early.
+# axes announces its configuration at every start-up of every process; the settings say it.
+AXES_VERBOSE = False
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "newsroom.http.client_ip"
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For: the client's address
+# is the one the outermost of them saw. 0 (no proxy): the connection's own address. A wrong
+# value lets clients choose their address, and so dodge every per-address throttle.
+TRUSTED_PROXY_COUNT = envint("DJANGO_TRUSTED_PROXY_COUNT", 0)
+# Sign-up (newsroom/forms.py, newsroom/views.py): at most SIGNUP_RATE_LIMIT accounts per client
+# address per window; a form sent back faster than SIGNUP_MIN_FILL_SECONDS after it was served,
+# or older than SIGNUP_FORM_MAX_AGE_SECONDS, is refused (and a filled honeypot always is).
+SIGNUP_RATE_LIMIT = envint("SIGNUP_RATE_LIMIT", 5)
+SIGNUP_RATE_WINDOW_SECONDS = envint("SIGNUP_RATE_WINDOW_SECONDS", 3600)
+SIGNUP_MIN_FILL_SECONDS = envfloat("SIGNUP_MIN_FILL_SECONDS", 3.0)
+SIGNUP_FORM_MAX_AGE_SECONDS = envint("SIGNUP_FORM_MAX_AGE_SECONDS", 86400)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "articles:index"
 LOGOUT_REDIRECT_URL = "articles:index"
@@ -241,6 +275,26 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
     "max_retries": 0,
 }
+# The cache holds the counters that throttle posting and sign-up: it must be one for every web
+# process on every host, so Redis (by default the broker's, under its own key prefix), never a
+# per-process memory cache. "locmem://" (the tests) keeps it in memory.
+CACHE_URL = os.getenv("CACHE_URL", REDIS_URL)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        if CACHE_URL == "locmem://"
+        else {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "newsroom",
+            # A throttle check must not hang a request on a dead Redis (it lets it through).
+            "OPTIONS": {
+                "socket_timeout": BROKER_SOCKET_TIMEOUT,
+                "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
+            },
+        }
+    )
+}
 SWEEP_PENDING_AFTER_SECONDS = envint("SWEEP_PENDING_AFTER_SECONDS", 60)
 # A comment whose scoring failed (raised, or killed its worker) this many times is held as
 # "unscored: scoring failed", with the error, for a person instead of being retried for ever.
@@ -314,6 +368,9 @@ MODERATION_HOLD_LINKS = envbool("MODERATION_HOLD_LINKS", "true")
 MODERATION_HOLD_FIRST_COMMENTS = envint("MODERATION_HOLD_FIRST_COMMENTS", 0)
 # A published comment reported by this many distinct readers is hidden until a moderator decides.
 MODERATION_HIDE_AFTER_REPORTS = envint("MODERATION_HIDE_AFTER_REPORTS", 3)
+# Only readers whose account is at least this old, with a published comment, and neither banned
+# nor suspended count towards that: fresh accounts cannot gang up to hide a comment.
+MODERATION_REPORTER_MIN_AGE_DAYS = envint("MODERATION_REPORTER_MIN_AGE_DAYS", 3)
 # Moderation pages show a banner when the oldest held comment has waited longer than this.
 MODERATION_WAIT_ALERT_SECONDS = envint("MODERATION_WAIT_ALERT_SECONDS", 3600)
 # The moderation queue (issue 4): cards per page; how long a moderator may undo a decision; how

@@ -225,6 +225,86 @@ def perspective_figures() -> None:
     print(f"p50 {p50:6.1f} ms, p99 {p99:6.1f} ms (target: p99 at most 50 ms)")
 
 
+# Comments as readers write them, from a line to a few paragraphs: the median's population.
+NORMAL_COMMENTS = [
+    "A fair point.",
+    "I read the whole article and I think the government waited far too long.",
+    "Great reporting, thank you. The second paragraph explains the budget clearly and I agree "
+    "with most of it, though the numbers for next year look optimistic to me.",
+    "You are an idiot and so is everyone who agrees with this rubbish.",
+    "Check out my channel and SUBSCRIBE, free gift cards at my site www.example.com",
+    "My grandmother lived on that street for forty years. When the factory closed, half the "
+    "shops went with it, and nobody from the council came to ask what we needed. This is the "
+    "first time I have seen anyone write about it honestly. Thank you for listening to the "
+    "people who actually live here rather than the press office.",
+    "Does anyone know whether the consultation is still open? The link in the article goes to "
+    "a page that says it closed last week, but the date in the third paragraph says otherwise.",
+    "Rubbish. Utter rubbish from start to finish.",
+]
+WORST_LENGTH = 5000  # COMMENT_MAX_LENGTH: the longest comment a reader can post
+SCORING_RUNS = 15
+
+
+def worst_case_texts() -> dict[str, str]:
+    """5,000-character comments built to cost the most: the most n-grams to hash and explain."""
+    import random
+
+    rng = random.Random(5000)
+    vocabulary = [
+        "you",
+        "stupid",
+        "idiot",
+        "free",
+        "money",
+        "click",
+        "subscribe",
+        "channel",
+        "council",
+        "budget",
+        "the",
+    ]
+    return {
+        "words": " ".join(rng.choice(vocabulary) for _ in range(WORST_LENGTH))[:WORST_LENGTH],
+        "random characters": "".join(
+            rng.choice("abcdefghijklmnopqrstuvwxyz0123456789 ") for _ in range(WORST_LENGTH)
+        ),
+        # Each "İ" lowercases to two characters: the explainer's slow, per-character path.
+        "dotted capitals": "İ" * WORST_LENGTH,
+        "one long word": "x" * WORST_LENGTH,
+    }
+
+
+def worst_case_scoring_figures() -> None:
+    """Worker CPU (time.process_time) of score_comment, explanations included: a normal comment
+    (median over NORMAL_COMMENTS) against the costliest 5,000-character one; at most 3x."""
+    from articles.models import Article
+    from comments.models import Comment
+    from comments.scoring import score_comment
+
+    article = Article.objects.create(slug="bench-cost", title="Cost", body="One.")
+    author = get_user_model().objects.create_user("bench-cost-author")
+
+    def cpu_ms(text: str) -> float:
+        timings = []
+        for _ in range(SCORING_RUNS):
+            comment = Comment.objects.create(article=article, author=author, body=text)
+            started = time.process_time()
+            score_comment(comment_id=comment.pk)
+            timings.append((time.process_time() - started) * 1000)
+        return statistics.median(timings)
+
+    cpu_ms(NORMAL_COMMENTS[0])  # warm up: the model loads once per process
+    normal = statistics.median(cpu_ms(text) for text in NORMAL_COMMENTS)
+    print(f"score_comment CPU, normal comment (median): {normal:7.2f} ms")
+    worst_name, worst = "", 0.0
+    for name, text in worst_case_texts().items():
+        cost = cpu_ms(text)
+        print(f"score_comment CPU, 5,000 chars of {name + ':':19} {cost:7.2f} ms")
+        if cost > worst:
+            worst_name, worst = name, cost
+    print(f"worst case / median: {worst / normal:4.1f}x ({worst_name}; the bound is 3x)")
+
+
 QUEUE_SIZE = 10_000
 BULK_SIZE = 5_000
 
@@ -320,6 +400,7 @@ if __name__ == "__main__":
     try:
         main()
         perspective_figures()
+        worst_case_scoring_figures()
         moderation_queue_figures()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from pytest_django import Settings
 
@@ -55,6 +56,12 @@ def heartbeats(monkeypatch: pytest.MonkeyPatch) -> Heartbeats:
 def fast_password_hashing(settings: Settings) -> None:
     # PBKDF2's deliberate slowness is for production logins, not for creating test users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    # Throttle counters are keyed by user id and IP: one test's must not slow the next.
+    cache.clear()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 import skops.io as sio
@@ -19,6 +20,19 @@ PASSWORD = "correct-horse-battery-staple"
 
 def make_user(username: str = "alice", **fields: Any) -> Any:
     user = get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
+    return user
+
+
+def make_established_reader(username: str, *, article: Article | None = None) -> Any:
+    """A reader whose reports count towards hiding: joined a year ago, one comment published."""
+    from django.utils import timezone
+
+    user = make_user(username, date_joined=timezone.now() - timedelta(days=365))
+    make_comment(
+        article=article or Article.objects.first() or make_article(f"{username}-story"),
+        author=user,
+        status=CommentStatus.PUBLISHED,
+    )
     return user
 
 
@@ -62,6 +76,11 @@ class SafeScores:
 
     def explain(self, text: str) -> dict[str, list[dict[str, float]]]:
         return {"toxicity": [], "spam": []}
+
+    def score_and_explain(
+        self, text: str
+    ) -> tuple[dict[str, float], dict[str, list[dict[str, float]]]]:
+        return self.score(text), self.explain(text)
 
 
 class Smuggled:

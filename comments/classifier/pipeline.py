@@ -11,6 +11,7 @@ trusted-type list, and exactly explainable per n-gram.
 
 from __future__ import annotations
 
+from collections import Counter
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import partial
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -195,6 +197,7 @@ class SharedHashing:
     def __init__(self, texts: npt.NDArray[Any]) -> None:
         self.texts = texts
         self._counts: dict[str, sp.csr_matrix] = {}
+        self._features: dict[int, sp.csr_matrix] = {}
 
     def counts(self, vectorizer: HashingVectorizer) -> sp.csr_matrix:
         key = repr(sorted(vectorizer.get_params().items()))
@@ -204,23 +207,43 @@ class SharedHashing:
             self._counts[key] = (
                 counter.transform(self.texts)
                 if counter is not None
-                else vectorizer.transform(self.texts).tocsr()
+                else tallied_counts(vectorizer, self.texts)
             )
         return self._counts[key]
 
     def features(self, pipeline: Pipeline) -> sp.csr_matrix:
-        """What `pipeline[:-1].transform(texts)` returns, from the shared counts."""
-        blocks = [
-            tfidf.transform(self.counts(vectorizer))
-            for vectorizer, tfidf in feature_parts(pipeline)
-        ]
-        return sp.hstack(blocks).tocsr()
+        """What `pipeline[:-1].transform(texts)` returns, from the shared counts; computed once
+        per pipeline (scoring and explaining a label both need it)."""
+        if id(pipeline) not in self._features:
+            blocks = [
+                tfidf.transform(self.counts(vectorizer))
+                for vectorizer, tfidf in feature_parts(pipeline)
+            ]
+            self._features[id(pipeline)] = sp.hstack(blocks).tocsr()
+        return self._features[id(pipeline)]
 
     def probabilities(self, pipeline: Pipeline) -> npt.NDArray[Any]:
         model = pipeline[-1]
         positive = list(model.classes_).index(1)
         probabilities: npt.NDArray[Any] = model.predict_proba(self.features(pipeline))[:, positive]
         return probabilities
+
+
+def tallied_counts(vectorizer: HashingVectorizer, texts: npt.NDArray[Any]) -> sp.csr_matrix:
+    """Exactly `vectorizer.transform(texts)` for a counting vectorizer, hashing each distinct
+    n-gram of a text once: Counter tallies them in C first. A long comment repeats most of its
+    character n-grams (5,000 characters of one letter are 20,000 n-grams but 8 distinct ones),
+    which halves the cost of the longest comments."""
+    if vectorizer.norm is not None or vectorizer.binary:
+        return vectorizer.transform(texts).tocsr()
+    analyzer = vectorizer.build_analyzer()
+    hasher = FeatureHasher(
+        n_features=vectorizer.n_features,
+        input_type="dict",
+        alternate_sign=vectorizer.alternate_sign,
+        dtype=vectorizer.dtype,
+    )
+    return hasher.transform(Counter(analyzer(text)) for text in texts).tocsr()
 
 
 def feature_parts(pipeline: Pipeline) -> list[tuple[HashingVectorizer, TfidfTransformer]]:

@@ -43,40 +43,36 @@ class ActiveModel:
 
     def explain(self, text: str) -> dict[str, list[dict[str, Any]]]:
         """Return {label: [{"start", "end", "weight"}, ...]}: the spans that pushed it up most."""
-        hashing = SharedHashing(np.array([text], dtype=object))
-        occurrences = Occurrences(text)
-        return {
-            label: [
-                span.as_dict()
-                for span in explain(pipeline, text, hashing=hashing, occurrences=occurrences)
-            ]
-            for label, pipeline in self._pipelines.items()
-        }
+        return self._explain(text, SharedHashing(np.array([text], dtype=object)), self.labels)
 
     def score_and_explain(
         self, text: str, labels: tuple[str, ...] | None = None
     ) -> tuple[dict[str, float], dict[str, list[dict[str, Any]]]]:
-        """`score` and `explain` for `labels` (all by default), hashing the text once.
+        """`score` and `explain` for `labels` (all by default), hashing the text once for both.
 
-        For a caller that answers while it waits (the synchronous scoring API): hashing is most
-        of the cost, and a label not asked for is not computed.
+        Hashing is most of the cost: a worker scores and explains every comment, and the
+        synchronous scoring API answers while its caller waits, computing only the labels asked.
         """
         chosen = self.labels if labels is None else labels
         hashing = SharedHashing(np.array([text], dtype=object))
-        occurrences = Occurrences(text)
         scores = {
             label: float(hashing.probabilities(self._pipelines[label])[0]) for label in chosen
         }
-        spans = {
+        return scores, self._explain(text, hashing, chosen)
+
+    def _explain(
+        self, text: str, hashing: SharedHashing, labels: tuple[str, ...]
+    ) -> dict[str, list[dict[str, Any]]]:
+        occurrences = Occurrences(text)
+        return {
             label: [
                 span.as_dict()
                 for span in explain(
                     self._pipelines[label], text, hashing=hashing, occurrences=occurrences
                 )
             ]
-            for label in chosen
+            for label in labels
         }
-        return scores, spans
 
     def score_many(self, texts: list[str]) -> dict[str, list[float]]:
         """Return {label: [probability per text]}, as plain floats (JSON-ready)."""

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +22,13 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from comments.models import AuthorStanding, Comment, ModerationEvent
+from comments.models import (
+    AuthorStanding,
+    Comment,
+    ModerationEvent,
+    Report,
+    report_not_counted_because,
+)
 from moderation import queues, services
 from moderation.decorators import moderator_required
 from moderation.forms import AuthorNoteForm, BanForm, QueueFilterForm, ReasonForm, SuspendForm
@@ -46,11 +53,20 @@ def _get_author(pk: int) -> Any:
 
 
 def author_context(author: Any) -> dict[str, Any]:
-    """Everything the panel shows: six queries whatever the author's history."""
+    """Everything the panel shows: seven queries whatever the author's history."""
+    standing = AuthorStanding.objects.filter(author=author).first()
+    record = Comment.objects.author_records([author.pk])[author.pk]
     return {
         "author": author,
-        "standing": AuthorStanding.objects.filter(author=author).first(),
-        "record": Comment.objects.author_records([author.pk])[author.pk],
+        "standing": standing,
+        "record": record,
+        # Their record as a reporter: how many reports, and whether they can hide a comment.
+        "reports_made": Report.objects.filter(reporter=author).aggregate(
+            made=Count("id"), open=Count("id", filter=Q(resolved_at__isnull=True))
+        ),
+        "reports_not_counted_because": report_not_counted_because(
+            joined=author.date_joined, record=record, standing=standing
+        ),
         "recent_comments": list(
             Comment.objects.by_author(author)
             .select_related("article")

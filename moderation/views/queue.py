@@ -30,6 +30,7 @@ from comments.models import (
     Decision,
     ModerationEvent,
     RejectReason,
+    report_not_counted_because,
 )
 from comments.services import (
     InvalidTransition,
@@ -71,9 +72,20 @@ def card_comments() -> Any:
 
 
 def with_records(comments: Iterable[Comment]) -> list[tuple[Comment, AuthorRecord]]:
-    """Pair each card's comment with its author's record: one aggregate query for the page."""
+    """Pair each card's comment with its author's record, and give each open report its
+    reporter's record and whether it counts towards hiding: one aggregate query for the page."""
     cards = list(comments)
-    records = Comment.objects.author_records(comment.author_id for comment in cards)
+    reports = [report for comment in cards for report in getattr(comment, "open_reports", [])]
+    records = Comment.objects.author_records(
+        [comment.author_id for comment in cards] + [report.reporter_id for report in reports]
+    )
+    for report in reports:
+        report.reporter_record = records[report.reporter_id]
+        report.not_counted_because = report_not_counted_because(
+            joined=report.reporter.date_joined,
+            record=report.reporter_record,
+            standing=getattr(report.reporter, "standing", None),
+        )
     return [(comment, records[comment.author_id]) for comment in cards]
 
 

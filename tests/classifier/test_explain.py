@@ -4,9 +4,15 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from comments.classifier.explain import explain, hashed_indices, ngram_occurrences
+from comments.classifier.explain import (
+    EXPLAIN_MAX_CHARS,
+    Occurrences,
+    explain,
+    hashed_indices,
+    ngram_occurrences,
+)
 from comments.classifier.labels import LABELS
-from comments.classifier.pipeline import positive_probabilities
+from comments.classifier.pipeline import feature_parts, positive_probabilities
 from comments.classifier.runtime import ActiveModel
 from comments.classifier.training import TrainedModel
 
@@ -90,3 +96,45 @@ def test_the_active_model_explains_every_label(trained: TrainedModel) -> None:
 
     assert set(explained) == set(LABELS)
     assert all(set(span) == {"start", "end", "weight"} for span in explained["toxicity"])
+
+
+# 5,000 characters (the longest comment allowed) with the hostile words near the start and the end.
+LONG = (
+    (HOSTILE + " ") + ("The council met on Tuesday to discuss the budget. " * 100)[:4800] + HOSTILE
+)
+
+
+def test_it_walks_a_bounded_number_of_ngrams_however_long_the_comment(
+    trained: TrainedModel,
+) -> None:
+    pipeline = trained.pipelines["toxicity"]
+    for vectorizer, _ in feature_parts(pipeline):
+        short = Occurrences(LONG[:EXPLAIN_MAX_CHARS]).of(vectorizer)[1]
+        long = Occurrences(LONG).of(vectorizer)[1]
+        # The cost of explaining grows with the n-grams walked: no more for 5,000 characters
+        # than for EXPLAIN_MAX_CHARS (give or take the n-grams that straddle the cut).
+        assert len(long) <= len(short) + 10
+        assert len(long) < len(list(ngram_occurrences(vectorizer, LONG))) / 3
+
+
+def test_it_keeps_the_weights_of_the_words_it_walks_exact(trained: TrainedModel) -> None:
+    for label, pipeline in trained.pipelines.items():
+        everything = Occurrences(LONG, until=len(LONG))
+        exact = {
+            (span.start, span.end): span.weight
+            for span in explain(pipeline, LONG, top=10**6, occurrences=everything)
+        }
+        walked = explain(pipeline, LONG, top=10**6)
+        assert walked or label != "toxicity"  # "stupid idiot" in the first sentence
+        for span in walked:
+            assert span.end <= EXPLAIN_MAX_CHARS
+            assert span.weight == pytest.approx(exact[(span.start, span.end)], abs=1e-9)
+        cut_off = [where for where in exact if where[1] <= EXPLAIN_MAX_CHARS]
+        assert sorted(cut_off) == sorted((span.start, span.end) for span in walked)
+
+
+def test_it_scores_and_explains_in_one_pass_as_it_does_in_two(trained: TrainedModel) -> None:
+    model = ActiveModel(record_id=0, version=0, pipelines=trained.pipelines)
+    scores, explained = model.score_and_explain(LONG)
+    assert scores == pytest.approx(model.score(LONG))
+    assert explained == model.explain(LONG)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from comments.classifier.pipeline import CharWbCounter, word_memo_counter
+from comments.classifier.pipeline import CharWbCounter, tallied_counts, word_memo_counter
 
 TEXTS = [
     "You are a stupid idiot!!  Go away.",
@@ -63,3 +63,19 @@ def test_only_plain_char_wb_counts_take_the_remembering_path() -> None:
         HashingVectorizer(analyzer="char_wb", alternate_sign=False, norm=None, binary=True),
     ):
         assert word_memo_counter(repr(other), other) is None
+
+
+@pytest.mark.parametrize(
+    "vectorizer",
+    [
+        HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), alternate_sign=False, norm=None),
+        HashingVectorizer(ngram_range=(1, 2), alternate_sign=False, norm=None),
+        HashingVectorizer(analyzer="char", ngram_range=(1, 3), norm=None),  # signed
+        HashingVectorizer(ngram_range=(1, 2)),  # normalised: scikit-learn's own path
+    ],
+    ids=["char_wb", "words", "char-signed", "l2"],
+)
+def test_tallied_counts_are_exactly_scikit_learns(vectorizer: HashingVectorizer) -> None:
+    texts = np.array([*TEXTS, "İ" * 500, "spam " * 300], dtype=object)
+    expected = vectorizer.transform(texts).toarray()
+    assert np.array_equal(tallied_counts(vectorizer, texts).toarray(), expected)

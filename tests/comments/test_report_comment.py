@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django import Settings
 
 from articles.models import Article
 from comments import services
-from comments.models import Comment, CommentStatus, EventAction, ModerationEvent, Report
-from comments.services import AlreadyReported, hide_if_reported, report_comment
-from tests.factories import make_article, make_comment, make_moderator, make_user
+from comments.models import (
+    AuthorStanding,
+    Comment,
+    CommentStatus,
+    EventAction,
+    ModerationEvent,
+    Report,
+)
+from comments.services import AlreadyReported, CannotReport, hide_if_reported, report_comment
+from tests.factories import (
+    make_article,
+    make_comment,
+    make_established_reader,
+    make_moderator,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -140,10 +157,10 @@ def test_it_hides_a_comment_once_enough_distinct_readers_report_it(
 ) -> None:
     settings.MODERATION_HIDE_AFTER_REPORTS = 3
     for name in ["r1", "r2"]:
-        report_comment(comment=published, reporter=make_user(name), reason="abusive")
+        report_comment(comment=published, reporter=make_established_reader(name), reason="abusive")
     published.refresh_from_db()
     assert published.hidden_at is None
-    report_comment(comment=published, reporter=make_user("r3"), reason="spam")
+    report_comment(comment=published, reporter=make_established_reader("r3"), reason="spam")
     published.refresh_from_db()
     assert published.hidden_at is not None
     assert published.status == CommentStatus.PUBLISHED
@@ -176,7 +193,7 @@ def test_it_resolves_reports_when_a_moderator_rejects_the_comment(
     settings: Settings, published: Comment
 ) -> None:
     settings.MODERATION_HIDE_AFTER_REPORTS = 1
-    report_comment(comment=published, reporter=make_user("r1"), reason="spam")
+    report_comment(comment=published, reporter=make_established_reader("r1"), reason="spam")
     services.reject_comment(comment=published, moderator=make_moderator())
     published.refresh_from_db()
     assert (published.status, published.hidden_at) == ("rejected", None)
@@ -187,10 +204,86 @@ def test_it_hides_again_a_comment_whose_reports_were_reopened(
     settings: Settings, published: Comment
 ) -> None:
     settings.MODERATION_HIDE_AFTER_REPORTS = 2
-    Report.objects.create(comment=published, reporter=make_user("r1"), reason="spam")
+    Report.objects.create(comment=published, reporter=make_established_reader("r1"), reason="spam")
     assert hide_if_reported(comment=published) is False
-    Report.objects.create(comment=published, reporter=make_user("r2"), reason="spam")
+    Report.objects.create(comment=published, reporter=make_established_reader("r2"), reason="spam")
     assert hide_if_reported(comment=published) is True
     assert published.hidden_at is not None
     assert hide_if_reported(comment=published) is False  # already hidden: one HIDDEN event
     assert ModerationEvent.objects.filter(action=EventAction.HIDDEN).count() == 1
+
+
+def test_fresh_accounts_cannot_hide_a_comment_by_reporting_it(
+    settings: Settings, published: Comment
+) -> None:
+    settings.MODERATION_HIDE_AFTER_REPORTS = 3
+    settings.MODERATION_REPORTER_MIN_AGE_DAYS = 3
+    # Three accounts made a minute ago, each with a published comment.
+    for name in ["sock1", "sock2", "sock3"]:
+        sock = make_user(name)
+        make_comment(article=published.article, author=sock, status="published")
+        report_comment(comment=published, reporter=sock, reason="abusive")
+    # And three old accounts that never had a comment published.
+    for name in ["lurk1", "lurk2", "lurk3"]:
+        lurker = make_user(name, date_joined=timezone.now() - timedelta(days=30))
+        report_comment(comment=published, reporter=lurker, reason="abusive")
+    published.refresh_from_db()
+    assert published.hidden_at is None and published.is_visible
+    # Their reports still bring it to the moderators.
+    assert Comment.objects.reported().get() == published
+    assert Report.objects.counting_towards_hiding().count() == 0
+
+
+def test_an_account_counts_once_it_is_old_enough(settings: Settings, published: Comment) -> None:
+    settings.MODERATION_HIDE_AFTER_REPORTS = 1
+    settings.MODERATION_REPORTER_MIN_AGE_DAYS = 3
+    reader = make_user("rita", date_joined=timezone.now() - timedelta(days=3, minutes=1))
+    make_comment(article=published.article, author=reader, status="published")
+    report_comment(comment=published, reporter=reader, reason="spam")
+    published.refresh_from_db()
+    assert published.hidden_at is not None
+
+
+@pytest.mark.parametrize(
+    ("standing", "message"),
+    [
+        (
+            {"banned_at": timezone.now()},
+            "Your account has been banned: you cannot report comments.",
+        ),
+        (
+            {"suspended_until": timezone.now() + timedelta(days=1)},
+            "Your account is suspended: you cannot report comments until",
+        ),
+    ],
+)
+def test_banned_and_suspended_readers_cannot_report(
+    client: Client, published: Comment, standing: dict[str, Any], message: str
+) -> None:
+    reader = make_established_reader("rita", article=published.article)
+    AuthorStanding.objects.create(author=reader, **standing)
+    client.force_login(reader)
+    htmx = client.post(url(published), {"reason": "spam"}, **HX)
+    assert htmx.status_code == 200
+    assert message in htmx.content.decode()
+    plain = client.post(url(published), {"reason": "spam"}, follow=True)
+    assert message in plain.content.decode()
+    with pytest.raises(CannotReport):
+        report_comment(comment=published, reporter=reader, reason="spam")
+    assert not Report.objects.exists()
+
+
+def test_a_banned_readers_earlier_reports_stop_counting(
+    settings: Settings, published: Comment
+) -> None:
+    settings.MODERATION_HIDE_AFTER_REPORTS = 2
+    first = make_established_reader("r1", article=published.article)
+    report_comment(comment=published, reporter=first, reason="spam")
+    AuthorStanding.objects.create(author=first, banned_at=timezone.now())
+    report_comment(
+        comment=published,
+        reporter=make_established_reader("r2", article=published.article),
+        reason="spam",
+    )
+    published.refresh_from_db()
+    assert published.hidden_at is None

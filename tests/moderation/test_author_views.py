@@ -13,8 +13,21 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from comments.models import AuthorNote, AuthorStanding, Comment, EventAction, ModerationEvent
-from tests.factories import make_article, make_comment, make_moderator, make_user
+from comments.models import (
+    AuthorNote,
+    AuthorStanding,
+    Comment,
+    EventAction,
+    ModerationEvent,
+    Report,
+)
+from tests.factories import (
+    make_article,
+    make_comment,
+    make_established_reader,
+    make_moderator,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +69,22 @@ def test_it_shows_the_authors_record_history_and_notes_as_a_page(
     assert "&lt;b&gt;rejected&lt;/b&gt;" in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html
     assert "In good standing" in html
+
+
+def test_it_shows_the_authors_record_as_a_reporter(moderator_client: Client, author: Any) -> None:
+    article = make_article()
+    for n in range(2):
+        comment = make_comment(article=article, author=make_user(f"writer{n}"), status="published")
+        Report.objects.create(comment=comment, reporter=author, reason="spam")
+    html = moderator_client.get(detail_url(author)).content.decode()
+    assert "<dt>Reports made</dt><dd>2 (2 open)</dd>" in html
+    assert (
+        "Their reports do not count towards hiding a comment: account younger than 3 days." in html
+    )
+    veteran = make_established_reader("veteran", article=article)
+    html = moderator_client.get(detail_url(veteran)).content.decode()
+    assert "<dt>Reports made</dt><dd>0</dd>" in html
+    assert "Their reports count towards hiding a comment." in html
 
 
 def test_it_renders_the_panel_alone_for_the_drawer(moderator_client: Client, author: Any) -> None:

@@ -12,7 +12,7 @@ from pytest_django import DjangoAssertNumQueries, Settings
 
 from comments.models import ClassifierModel, Comment, Report
 from tests.conftest import Heartbeats
-from tests.factories import make_article, make_comment, make_user
+from tests.factories import make_article, make_comment, make_established_reader, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +129,28 @@ def test_it_shows_reports_with_their_reasons_on_the_card(moderator_client: Clien
     assert "2 open reports" in html
     assert "Abusive" in html and "“rude”" in html and "rita" in html
     assert "Spam" in html and "ravi" in html
+
+
+def test_it_shows_each_reporters_record_and_whether_their_report_counts(
+    moderator_client: Client,
+) -> None:
+    article = make_article()
+    comment = make_comment(article=article, author=make_user(), status="published")
+    veteran = make_established_reader("veteran", article=article)
+    make_comment(article=article, author=veteran, status="rejected")
+    Report.objects.create(comment=comment, reporter=veteran, reason="abusive")
+    Report.objects.create(comment=comment, reporter=make_user("newbie"), reason="spam")
+    html = listed(moderator_client, queue="reported")
+    veteran_line, newbie_line = (
+        html.split(">veteran</a>")[1].split("</li>")[0],
+        html.split(">newbie</a>")[1].split("</li>")[0],
+    )
+    assert "joined 1\xa0year ago" in veteran_line
+    assert "1 published, 1 rejected" in veteran_line
+    assert "not counted" not in veteran_line
+    assert "0 published, 0 rejected" in newbie_line
+    assert "not counted towards hiding: account younger than 3 days" in newbie_line
+    assert f'href="{reverse("moderation:author", kwargs={"pk": veteran.pk})}"' in html
 
 
 def test_it_shows_the_parent_and_the_authors_record(moderator_client: Client) -> None:

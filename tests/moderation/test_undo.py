@@ -13,7 +13,13 @@ from pytest_django import Settings
 from comments import services
 from comments.models import Comment, EventAction, ModerationEvent, Report
 from moderation.services import CannotUndo, dismiss_reports, undo_decision
-from tests.factories import make_article, make_comment, make_moderator, make_user
+from tests.factories import (
+    make_article,
+    make_comment,
+    make_established_reader,
+    make_moderator,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +101,8 @@ def test_it_hides_again_a_comment_its_reopened_reports_had_hidden(
         article=make_article(), author=make_user(), status="published", hidden_at=timezone.now()
     )
     for reader in ("rita", "ravi"):
-        Report.objects.create(comment=comment, reporter=make_user(reader), reason="spam")
+        reporter = make_established_reader(reader, article=comment.article)
+        Report.objects.create(comment=comment, reporter=reporter, reason="spam")
     dismiss_reports(comment=comment, moderator=moderator)
     assert Comment.objects.get(pk=comment.pk).hidden_at is None
     undo_decision(comment=comment, moderator=moderator)
