@@ -13,6 +13,7 @@ from pytest_django import Settings
 from comments.models import Comment, CommentStatus
 from comments.services import approve_comment, reject_comment
 from tests.browser.test_moderation_queue import QUEUE, sign_in
+from tests.conftest import Heartbeats
 from tests.factories import make_article, make_comment, make_moderator, make_user
 
 pytestmark = [
@@ -41,9 +42,11 @@ ON_TOP = """(element) => {
 
 
 @pytest.fixture
-def workspace(active_classifier: Any, settings: Settings) -> list[Comment]:
-    """Mona's queue as she finds it: held comments with their scores, an active model, nothing
-    of hers left to undo, and an audit log with long lines."""
+def workspace(active_classifier: Any, heartbeats: Heartbeats, settings: Settings) -> list[Comment]:
+    """Mona's queue as she finds it: held comments with their scores, an active model that a
+    live worker scores with (no trouble banner), nothing of hers left to undo, and an audit log
+    with long lines."""
+    heartbeats.beat(model_version=active_classifier.version)
     settings.MODERATION_UNDO_SECONDS = 0
     mona = make_moderator("mona")
     article = make_article(
