@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +80,23 @@ def test_it_accepts_a_local_url_it_can_start_a_redis_for(
     monkeypatch.setattr(run.shutil, "which", lambda name: f"/usr/bin/{name}")
 
     assert run.main(["--check"]) == 0
+
+
+def test_it_makes_var_for_beat_and_supervisord_whatever_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # var/ used to be created by the settings for SQLite only: with a PostgreSQL DATABASE_URL,
+    # beat died on var/celerybeat-schedule and took the site down with it.
+    var = tmp_path / "var"
+    monkeypatch.setattr(run, "VAR", var)
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsroom")
+    monkeypatch.setattr(run, "redis_answers", lambda url: None)
+    started: list[list[str]] = []
+    monkeypatch.setattr(run.os, "execv", lambda path, argv: started.append(argv))
+
+    run.main([])
+
+    assert (var / "log").is_dir()
+    config = (var / "supervisord.conf").read_text()
+    assert f"--schedule {var / 'celerybeat-schedule'}" in config
+    assert started and started[0][-1] == str(var / "supervisord.conf")
