@@ -1,7 +1,7 @@
 """A new user's first minutes: `make run` in a bare clone, timed; `make bench` and CI run it.
 
-Clones this repository's HEAD into an empty temporary folder (nothing beside it: no ../shared),
-then, as a new user would:
+Clones this repository's HEAD into an empty temporary folder, with nothing beside it as on a
+user's machine, then, as a new user would:
 
 1. `make run` on the bare clone: a new virtualenv, the packages, the database, the demo content,
    the first model trained from the clone's own data/, then web, worker and beat (and a Redis of
