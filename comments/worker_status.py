@@ -59,8 +59,13 @@ class ScoringStatus:
 def scoring_status() -> ScoringStatus:
     """Read the active version and the live workers' heartbeats (two short round trips)."""
     active = ClassifierModel.objects.active().values_list("version", flat=True).first()
+    return scoring_status_for(active_version=active)
+
+
+def scoring_status_for(*, active_version: int | None) -> ScoringStatus:
+    """The live workers' heartbeats judged against an active version the caller already read."""
     try:
         workers = tasks.live_heartbeats()
     except redis.RedisError as exc:
-        return ScoringStatus(active, unreadable=f"{type(exc).__name__}: {exc}")
-    return ScoringStatus(active, workers)
+        return ScoringStatus(active_version, unreadable=f"{type(exc).__name__}: {exc}")
+    return ScoringStatus(active_version, workers)

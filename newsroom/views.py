@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from comments import throttle
 from comments.models import ClassifierModel, Comment, CommentStatus
-from comments.worker_status import ScoringStatus, scoring_status
+from comments.worker_status import ScoringStatus, scoring_status, scoring_status_for
 from newsroom.forms import SignupForm
 from newsroom.http import client_ip
 
@@ -139,7 +139,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             else 0
         )
         if broker == "ok":
-            scoring = scoring_status()
+            scoring = scoring_status_for(active_version=active["version"] if active else None)
             body["scoring"] = _describe_scoring(scoring)
     if scoring is None or scoring.status == "down":
         body["status"] = "unavailable"
