@@ -28,6 +28,22 @@ def new_raw_key() -> tuple[str, str]:
     return f"nk_{prefix}_{secrets.token_urlsafe(32)}", prefix
 
 
+class Scope(models.TextChoices):
+    """What a key may do with the REST API (`integrations.api`); the Perspective methods need none.
+
+    Every scope but `stories:read` reads or changes moderation data, which only moderators see:
+    a key holding one acts as its owner, and only while the owner may moderate.
+    """
+
+    STORIES_READ = "stories:read", "Read stories and their comment counts"
+    COMMENTS_READ = "comments:read", "Read comments with their states and scores"
+    MODERATE = "moderate", "Approve, reject and restore comments"
+    DECISIONS_EXPORT = "decisions:export", "Export moderators' decisions"
+
+
+MODERATOR_SCOPES = frozenset({Scope.COMMENTS_READ, Scope.MODERATE, Scope.DECISIONS_EXPORT})
+
+
 class ApiKeyQuerySet(models.QuerySet["ApiKey"]):
     def usable(self) -> ApiKeyQuerySet:
         return self.filter(revoked_at__isnull=True)
@@ -45,6 +61,17 @@ class ApiKey(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     # None: the site's INTEGRATIONS_API_RATE_LIMIT_PER_MINUTE.
     rate_limit_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    # The REST API's scopes (Scope values); empty for a key that only calls Perspective's methods.
+    scopes = models.JSONField(default=list, blank=True)
+    # Whose word the key's moderation actions are (the audit's actor), and whose permission its
+    # moderator scopes need at every request. SET_NULL: a Perspective key outlives its creator.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="api_keys",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -65,6 +92,16 @@ class ApiKey(models.Model):
         if self.rate_limit_per_minute is not None:
             return self.rate_limit_per_minute
         return int(settings.INTEGRATIONS_API_RATE_LIMIT_PER_MINUTE)
+
+    def grants(self, scope: str) -> bool:
+        """Whether the key may use `scope` now: granted, and for moderators' scopes, its owner
+        still an active moderator (revoking a moderator's rights disables their keys at once)."""
+        if scope not in self.scopes:
+            return False
+        if scope not in MODERATOR_SCOPES:
+            return True
+        owner = self.owner
+        return owner is not None and owner.is_active and owner.has_perm("comments.moderate_comment")
 
     @property
     def source(self) -> str:

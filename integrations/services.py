@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -16,18 +18,50 @@ from django.utils import timezone
 
 from comments.models import ExternalLabel
 from integrations.coral import CoralRequest
-from integrations.models import ApiKey, CoralModerationRequest, hash_key, new_raw_key
+from integrations.models import (
+    MODERATOR_SCOPES,
+    ApiKey,
+    CoralModerationRequest,
+    Scope,
+    hash_key,
+    new_raw_key,
+)
 from integrations.perspective import ATTRIBUTES, SuggestRequest
 
 
-def create_api_key(*, name: str, rate_limit_per_minute: int | None = None) -> tuple[ApiKey, str]:
-    """Create a key; return it with its raw secret, which is stored only hashed."""
+class InvalidScopes(ValueError):
+    """Scopes that do not exist, or moderators' scopes for a key no moderator owns."""
+
+
+def create_api_key(
+    *,
+    name: str,
+    rate_limit_per_minute: int | None = None,
+    scopes: Iterable[str] = (),
+    owner: Any = None,
+) -> tuple[ApiKey, str]:
+    """Create a key; return it with its raw secret, which is stored only hashed.
+
+    `scopes` are the REST API's (Scope); those that read or change moderation data need an
+    `owner` who moderates, in whose name the key then acts.
+    """
+    granted = sorted(set(scopes))
+    unknown = [scope for scope in granted if scope not in Scope.values]
+    if unknown:
+        raise InvalidScopes(f"Unknown scope(s): {', '.join(unknown)}.")
+    needs_moderator = MODERATOR_SCOPES.intersection(granted)
+    if needs_moderator and (owner is None or not owner.has_perm("comments.moderate_comment")):
+        raise InvalidScopes(
+            f"{', '.join(sorted(needs_moderator))} need(s) a key owned by a moderator."
+        )
     raw, prefix = new_raw_key()
     api_key = ApiKey.objects.create(
         name=name,
         prefix=prefix,
         key_hash=hash_key(raw),
         rate_limit_per_minute=rate_limit_per_minute,
+        scopes=granted,
+        owner=owner,
     )
     return api_key, raw
 

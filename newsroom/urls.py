@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from integrations import api
 from newsroom import views
 
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     path("", include("comments.urls")),
     path("moderation/", include("moderation.urls")),
     path("", include("integrations.urls")),
+    # The REST API (django-ninja; its own namespace "api", which ninja reverses from the root).
+    path("api/v1/", api.urls()),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

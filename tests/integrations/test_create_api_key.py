@@ -31,3 +31,33 @@ def test_it_refuses_a_name_taken() -> None:
 
     with pytest.raises(CommandError, match="exists already"):
         call_command("create_api_key", "coral", stdout=StringIO())
+
+
+def test_it_grants_rest_api_scopes_to_a_moderator_owned_key() -> None:
+    from tests.factories import make_moderator
+
+    make_moderator("mona")
+
+    call_command(
+        "create_api_key",
+        "desk",
+        "--scope",
+        "moderate",
+        "--scope",
+        "stories:read",
+        "--owner",
+        "mona",
+        stdout=StringIO(),
+    )
+
+    api_key = ApiKey.objects.get(name="desk")
+    assert api_key.scopes == ["moderate", "stories:read"] and api_key.owner.username == "mona"
+    assert api_key.grants("moderate")
+
+
+def test_it_refuses_moderator_scopes_without_a_moderator_owner() -> None:
+    with pytest.raises(CommandError, match="owned by a moderator"):
+        call_command("create_api_key", "desk", "--scope", "moderate", stdout=StringIO())
+    with pytest.raises(CommandError, match="No user"):
+        call_command("create_api_key", "desk", "--owner", "ghost", stdout=StringIO())
+    assert not ApiKey.objects.exists()
