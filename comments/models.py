@@ -433,6 +433,9 @@ class EventAction(models.TextChoices):
     RESTORED = "restored", "Restored by a moderator"
     UNDONE = "undone", "Undone by a moderator"
     HIDDEN = "hidden", "Hidden by readers' reports"
+    # Issue 11's names (CONTRACTS.md), here for the webhooks' comment.featured.
+    FEATURED = "featured", "Featured by a moderator"
+    UNFEATURED = "unfeatured", "No longer featured"
     # On an author (`subject`).
     AUTHOR_SUSPENDED = "author_suspended", "Author suspended"
     AUTHOR_BANNED = "author_banned", "Author banned"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -115,6 +116,126 @@ class CoralStatus(models.TextChoices):
     NONE = "NONE", "Published"
     SYSTEM_WITHHELD = "SYSTEM_WITHHELD", "Withheld for a moderator"
     REJECTED = "REJECTED", "Rejected"
+
+
+class WebhookEvent(models.TextChoices):
+    """What a webhook endpoint can subscribe to; the `type` of each payload."""
+
+    COMMENT_CREATED = "comment.created", "A reader posted a comment"
+    COMMENT_PUBLISHED = "comment.published", "A comment was published (by the model or a moderator)"
+    COMMENT_HELD = "comment.held", "A comment was held for a moderator"
+    COMMENT_REJECTED = "comment.rejected", "A comment was rejected"
+    COMMENT_REPORTED_THRESHOLD = (
+        "comment.reported_threshold",
+        "Enough readers reported a comment to hide it",
+    )
+    COMMENT_FEATURED = "comment.featured", "A moderator featured a comment"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL that receives the events it subscribes to, each signed with its own secret.
+
+    The secret is kept as it is, not hashed: every delivery is signed with it (HMAC-SHA256).
+    """
+
+    url = models.URLField(max_length=2000)
+    secret = models.CharField(max_length=100)
+    events = models.JSONField(default=list)  # WebhookEvent values
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webhook_endpoints",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Disabled endpoints get no new deliveries; their log stays.
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDeliveryQuerySet(models.QuerySet["WebhookDelivery"]):
+    def due(self, now: Any) -> WebhookDeliveryQuerySet:
+        """Pending deliveries whose next attempt is due and that no worker holds now."""
+        return self.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now).filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+        )
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: its payload, and how the attempts to deliver it went."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    # What the event came from ("event:<ModerationEvent id>", "comment:<Comment id>"): one
+    # delivery per endpoint each, however often the outbox is read.
+    event_key = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    # When the dispatcher should hand it to a worker (again); None once delivered or given up.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # A worker is attempting it until then: no second worker may (see services.claim_delivery).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = WebhookDeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "event_key"], name="one_delivery_per_endpoint_event"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=DeliveryStatus.values), name="webhook_delivery_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.endpoint_id}: {self.status}"
+
+
+class OutboxCursor(models.Model):
+    """How far one consumer of the outbox (CONTRACTS.md) has read a table: the last id handled,
+    and the ids below it not yet seen (`gaps`: [[id, first noticed, Unix time]]).
+
+    Ids are handed out when a row is inserted but become visible when its transaction commits,
+    so a row with a lower id can appear after a higher one was read; the gaps are read again
+    until they appear or are old enough to be a rolled-back transaction's.
+    """
+
+    name = models.CharField(max_length=50, unique=True)
+    last_id = models.BigIntegerField(default=0)
+    gaps = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_id}"
 
 
 class CoralModerationRequest(models.Model):

@@ -7,26 +7,38 @@ needs it.
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
-from comments.models import ExternalLabel
+from comments.models import Comment, ExternalLabel, ModerationEvent
+from integrations import webhooks
 from integrations.coral import CoralRequest
 from integrations.models import (
     MODERATOR_SCOPES,
     ApiKey,
     CoralModerationRequest,
+    DeliveryStatus,
+    OutboxCursor,
     Scope,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
     hash_key,
     new_raw_key,
 )
 from integrations.perspective import ATTRIBUTES, SuggestRequest
+
+logger = logging.getLogger(__name__)
 
 
 class InvalidScopes(ValueError):
@@ -167,3 +179,283 @@ def record_coral_request(
             )
     except IntegrityError as error:
         raise ReplayedRequest from error
+
+
+# --- Webhooks ------------------------------------------------------------------------------
+#
+# The outbox (CONTRACTS.md): comments/ writes its audit rows (ModerationEvent, one INSERT ...
+# SELECT for a bulk decision) and its Comment rows, and knows nothing of webhooks. The
+# dispatcher, a beat task single-flight under a Redis lock, reads what is new past its cursors,
+# records one WebhookDelivery per subscribed endpoint in the same transaction that moves the
+# cursors (so a crash or a broker outage loses nothing), and hands the due deliveries to the
+# workers once that has committed.
+
+EVENTS_CURSOR = "webhooks:moderation-events"
+COMMENTS_CURSOR = "webhooks:comments"
+# An id still unseen this long after a higher one was read is a rolled-back insert's.
+OUTBOX_GAP_SECONDS = 300
+OUTBOX_MAX_GAPS = 1000
+
+
+def create_webhook_endpoint(*, url: str, events: Iterable[str], created_by: Any) -> WebhookEndpoint:
+    """Register an endpoint with a fresh secret; it receives events from now on, not before."""
+    return WebhookEndpoint.objects.create(
+        url=url, events=sorted(set(events)), secret=webhooks.new_secret(), created_by=created_by
+    )
+
+
+def disable_webhook_endpoint(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """Stop new deliveries to `endpoint` (pending ones are given up); its log stays."""
+    now = timezone.now()
+    with transaction.atomic():
+        WebhookEndpoint.objects.filter(pk=endpoint.pk, disabled_at__isnull=True).update(
+            disabled_at=now
+        )
+        endpoint.deliveries.filter(status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.FAILED,
+            next_attempt_at=None,
+            last_error="Given up: the endpoint was disabled.",
+        )
+    endpoint.refresh_from_db(fields=["disabled_at"])
+    return endpoint
+
+
+def redeliver(*, delivery: WebhookDelivery) -> bool:
+    """Queue a delivery again, with a fresh run of attempts; False if one is under way.
+
+    Nothing leaves here: the dispatcher hands it to a worker within seconds.
+    """
+    return bool(
+        WebhookDelivery.objects.filter(pk=delivery.pk, endpoint__disabled_at__isnull=True)
+        .exclude(status=DeliveryStatus.PENDING)
+        .update(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
+    )
+
+
+def _read_outbox(queryset: Any, cursor: OutboxCursor, limit: int) -> list[Any]:
+    """Rows past `cursor`, and rows in its gaps that have appeared since; move the cursor."""
+    gap_ids = [gap[0] for gap in cursor.gaps]
+    rows = list(
+        queryset.filter(Q(id__gt=cursor.last_id) | Q(id__in=gap_ids)).order_by("id")[:limit]
+    )
+    seen = {row.id for row in rows}
+    now = time.time()
+    # Previous gaps still unseen, then the ids skipped between the old cursor and the new one:
+    # a transaction that took its id earlier may still commit them.
+    gaps = [gap for gap in cursor.gaps if gap[0] not in seen and now - gap[1] < OUTBOX_GAP_SECONDS]
+    last_id = max([cursor.last_id, *seen])
+    holes = sorted(set(range(cursor.last_id + 1, last_id)) - seen)
+    gaps += [[hole, now] for hole in holes[-OUTBOX_MAX_GAPS:]]
+    cursor.last_id, cursor.gaps = last_id, gaps[-OUTBOX_MAX_GAPS:]
+    return rows
+
+
+def _comment_data(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": comment.pk,
+        "story": comment.article.slug,
+        "story_url": comment.article.get_absolute_url(),
+        "author": comment.author.get_username(),
+        "parent_id": comment.parent_id,
+        "body": comment.body,
+        "status": comment.status,
+        "created_at": comment.created_at.isoformat(),
+    }
+
+
+def _events_of(events: list[ModerationEvent]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(webhook event, key, payload) for each audit row that means one."""
+    found = []
+    for row in events:
+        kind = webhooks.event_for(
+            action=row.action, from_status=row.from_status, to_status=row.to_status
+        )
+        if kind is None or row.comment is None:
+            continue
+        comment = {**_comment_data(row.comment), "status": row.to_status}
+        document = webhooks.payload(
+            event_id=f"evt_m{row.pk}",
+            event=kind,
+            occurred_at=row.created_at,
+            comment=comment,
+            action=row.action,
+            moderator=row.actor.get_username() if row.actor else None,
+            reason_codes=row.reason_codes,
+            reject_reason=row.reject_reason,
+            note=row.note,
+        )
+        found.append((kind, f"event:{row.pk}", document))
+    return found
+
+
+def _created_of(comments: list[Comment]) -> list[tuple[str, str, dict[str, Any]]]:
+    kind = WebhookEvent.COMMENT_CREATED
+    return [
+        (
+            kind,
+            f"comment:{comment.pk}",
+            webhooks.payload(
+                event_id=f"evt_c{comment.pk}",
+                event=kind,
+                occurred_at=comment.created_at,
+                comment=_comment_data(comment),
+            ),
+        )
+        for comment in comments
+    ]
+
+
+def _cursor(name: str) -> OutboxCursor:
+    OutboxCursor.objects.get_or_create(name=name)
+    return OutboxCursor.objects.select_for_update().get(name=name)
+
+
+def record_webhook_deliveries(*, limit: int = 500) -> int:
+    """Read the outbox past the cursors; record a delivery per subscribed endpoint; return how
+    many. The cursors move in the same transaction, so each event is recorded exactly once."""
+    endpoints = list(WebhookEndpoint.objects.filter(disabled_at__isnull=True))
+    now = timezone.now()
+    with transaction.atomic():
+        events_cursor, comments_cursor = _cursor(EVENTS_CURSOR), _cursor(COMMENTS_CURSOR)
+        if not endpoints:
+            # Nobody listens: skip to the end, so an endpoint registered later is not sent
+            # the whole history at once.
+            events_cursor.last_id = ModerationEvent.objects.aggregate(m=Max("id"))["m"] or 0
+            comments_cursor.last_id = Comment.objects.aggregate(m=Max("id"))["m"] or 0
+            events_cursor.gaps = comments_cursor.gaps = []
+            found = []
+        else:
+            # Every audit row, those about authors and rules too: filtering them out here would
+            # leave holes in the ids that look like uncommitted rows (gaps).
+            events = _read_outbox(
+                ModerationEvent.objects.select_related(
+                    "comment__article", "comment__author", "actor"
+                ),
+                events_cursor,
+                limit,
+            )
+            comments = _read_outbox(
+                Comment.objects.select_related("article", "author"), comments_cursor, limit
+            )
+            found = _events_of(events) + _created_of(comments)
+        deliveries = [
+            WebhookDelivery(
+                endpoint=endpoint,
+                event=kind,
+                event_key=key,
+                payload=document,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for kind, key, document in found
+            for endpoint in endpoints
+            if kind in endpoint.events
+        ]
+        WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        for cursor in (events_cursor, comments_cursor):
+            cursor.updated_at = now
+            cursor.save(update_fields=["last_id", "gaps", "updated_at"])
+    return len(deliveries)
+
+
+def take_due_deliveries(*, limit: int = 500) -> list[tuple[int, int]]:
+    """The deliveries to hand to workers now, as (id, attempts so far).
+
+    Each is pushed WEBHOOK_REQUEUE_SECONDS into the future as it is taken: if its task is lost
+    (the broker down, a worker killed), the next dispatch after that takes it again.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            WebhookDelivery.objects.due(now)
+            .order_by("next_attempt_at", "id")
+            .select_for_update(skip_locked=True)
+            .values_list("id", "attempts")[:limit]
+        )
+        WebhookDelivery.objects.filter(pk__in=[pk for pk, _ in due]).update(
+            next_attempt_at=now + timedelta(seconds=settings.WEBHOOK_REQUEUE_SECONDS)
+        )
+    return due
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: the base, doubled after each failed attempt, up to the cap."""
+    base = settings.WEBHOOK_RETRY_BASE_SECONDS
+    return timedelta(seconds=min(base * 2 ** (attempts - 1), settings.WEBHOOK_RETRY_MAX_SECONDS))
+
+
+def deliver_webhook(*, delivery_id: int, attempts: int) -> WebhookDelivery | None:
+    """Make attempt number `attempts + 1` of a delivery; None if it is not this task's to make.
+
+    A task handed out twice (a redelivery by the broker, a requeue) finds the attempt claimed or
+    already counted and does nothing: the lease is taken with one conditional UPDATE, and the
+    HTTP request runs outside any transaction.
+    """
+    now = timezone.now()
+    timeout = settings.WEBHOOK_TIMEOUT_SECONDS
+    claimed = (
+        WebhookDelivery.objects.filter(
+            pk=delivery_id, status=DeliveryStatus.PENDING, attempts=attempts
+        )
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + timedelta(seconds=4 * timeout + 5))
+    )
+    if not claimed:
+        return None
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    body = webhooks.encode(delivery.payload)
+    signature = webhooks.sign(
+        secret=delivery.endpoint.secret, body=body, timestamp=int(time.time())
+    )
+    outcome = webhooks.post(
+        url=delivery.endpoint.url,
+        body=body,
+        headers={
+            webhooks.SIGNATURE_HEADER: signature,
+            "Newsroom-Event": delivery.event,
+            "Newsroom-Delivery": str(delivery.pk),
+        },
+        timeout=timeout,
+    )
+    return _record_attempt(delivery, outcome)
+
+
+def _record_attempt(delivery: WebhookDelivery, outcome: webhooks.Outcome) -> WebhookDelivery:
+    now = timezone.now()
+    delivery.attempts += 1
+    delivery.last_attempt_at = now
+    delivery.last_status_code = outcome.status_code
+    delivery.lease_until = None
+    if outcome.delivered:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
+            DeliveryStatus.DELIVERED,
+            now,
+            None,
+        )
+        delivery.last_error = ""
+    else:
+        delivery.last_error = outcome.error
+        if delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+        else:
+            delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+    delivery.save(
+        update_fields=[
+            "attempts",
+            "last_attempt_at",
+            "last_status_code",
+            "lease_until",
+            "status",
+            "delivered_at",
+            "next_attempt_at",
+            "last_error",
+        ]
+    )
+    logger.info(
+        "webhook delivery %s (%s) attempt %s: %s",
+        delivery.pk,
+        delivery.event,
+        delivery.attempts,
+        "delivered" if outcome.delivered else outcome.error,
+    )
+    return delivery

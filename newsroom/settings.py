@@ -308,6 +308,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "comments.tasks.sweep_pending_comments",
         "schedule": envfloat("SWEEP_INTERVAL_SECONDS", 30.0),
     },
+    "dispatch-webhooks": {
+        "task": "integrations.tasks.dispatch_webhooks",
+        "schedule": envfloat("WEBHOOK_DISPATCH_SECONDS", 2.0),
+    },
     "retrain-classifier-nightly": {
         "task": "comments.tasks.retrain_classifier",
         "schedule": crontab(
@@ -385,6 +389,14 @@ INTEGRATIONS_API_RATE_LIMIT_PER_MINUTE = envint("INTEGRATIONS_API_RATE_LIMIT_PER
 # Coral's External Moderation Phase: the phase's signing secret(s), comma-separated (two while
 # rolling one over). None set refuses every request.
 CORAL_SIGNING_SECRETS = envlist("CORAL_SIGNING_SECRETS", "")
+# Webhooks (integrations/webhooks.py): each attempt's connect and read timeout; attempts before
+# a delivery is given up; the backoff (base, doubled after each failure, capped); how long a
+# delivery handed to a worker waits before the dispatcher hands it out again (a lost task).
+WEBHOOK_TIMEOUT_SECONDS = envfloat("WEBHOOK_TIMEOUT_SECONDS", 5.0)
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BASE_SECONDS = envint("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_RETRY_MAX_SECONDS = envint("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+WEBHOOK_REQUEUE_SECONDS = envint("WEBHOOK_REQUEUE_SECONDS", 60)
 
 # Classifier training data: the labelled datasets that ship in the repository's data/ (each
 # plain or gzip-compressed), so a bare clone trains its first model with nothing beside it.

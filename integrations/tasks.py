@@ -1,0 +1,61 @@
+"""The webhooks' Celery tasks: the dispatcher (beat, every WEBHOOK_DISPATCH_SECONDS) and one
+delivery attempt each. Nothing here runs in a web request: posting never waits on an endpoint."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+import redis
+from celery import shared_task
+
+from comments.tasks import broker_client
+from integrations import services
+
+logger = logging.getLogger(__name__)
+
+DISPATCH_LOCK_KEY = "newsroom:webhooks-dispatch:lock"
+DISPATCH_LOCK_SECONDS = 60
+
+
+@shared_task(ignore_result=True)
+def dispatch_webhooks() -> int:
+    """Record the outbox's new events as deliveries, then hand the due ones to workers."""
+    with single_dispatch() as mine:
+        if not mine:
+            return 0
+        services.record_webhook_deliveries()
+        due = services.take_due_deliveries()  # committed: a worker finds every row it is sent
+        for delivery_id, attempts in due:
+            enqueue_delivery(delivery_id=delivery_id, attempts=attempts)
+        return len(due)
+
+
+@shared_task(ignore_result=True)
+def deliver_webhook(delivery_id: int, attempts: int) -> None:
+    """One attempt at one delivery; a copy of a task already done changes nothing."""
+    services.deliver_webhook(delivery_id=delivery_id, attempts=attempts)
+
+
+def enqueue_delivery(*, delivery_id: int, attempts: int) -> bool:
+    try:
+        deliver_webhook.apply_async(args=(delivery_id, attempts), retry=False)
+    except Exception as exc:
+        # Taken deliveries come due again after WEBHOOK_REQUEUE_SECONDS: nothing is lost.
+        logger.warning("could not enqueue webhook delivery %s (%s)", delivery_id, exc)
+        return False
+    return True
+
+
+@contextmanager
+def single_dispatch() -> Iterator[bool]:
+    """Yield whether this process holds the dispatcher's lock: one dispatch at a time."""
+    lock = broker_client().lock(DISPATCH_LOCK_KEY, timeout=DISPATCH_LOCK_SECONDS)
+    acquired = lock.acquire(blocking=False)
+    try:
+        yield bool(acquired)
+    finally:
+        if acquired:
+            with suppress(redis.exceptions.LockError):
+                lock.release()
