@@ -95,13 +95,21 @@ def single_sweep() -> Iterator[bool]:
     not run beside it and enqueue the same comments twice. The lock lapses by itself after
     SWEEP_LOCK_SECONDS if the sweeping worker dies.
     """
-    lock = broker_client().lock(SWEEP_LOCK_KEY, timeout=SWEEP_LOCK_SECONDS)
+    with single_flight(SWEEP_LOCK_KEY, seconds=SWEEP_LOCK_SECONDS) as mine:
+        yield mine
+
+
+@contextmanager
+def single_flight(key: str, *, seconds: int) -> Iterator[bool]:
+    """Yield whether this process holds the broker's Redis lock `key`, held for `seconds` at
+    most (it lapses by itself if its holder dies): for periodic work that must not overlap."""
+    lock = broker_client().lock(key, timeout=seconds)
     acquired = lock.acquire(blocking=False)
     try:
         yield bool(acquired)
     finally:
         if acquired:
-            # LockError: it lapsed during a sweep longer than SWEEP_LOCK_SECONDS.
+            # LockError: it lapsed during work longer than `seconds`.
             with suppress(redis.exceptions.LockError):
                 lock.release()
 

@@ -4,13 +4,10 @@ delivery attempt each. Nothing here runs in a web request: posting never waits o
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 
-import redis
 from celery import shared_task
 
-from comments.tasks import broker_client
+from comments.tasks import single_flight
 from integrations import services
 
 logger = logging.getLogger(__name__)
@@ -22,7 +19,7 @@ DISPATCH_LOCK_SECONDS = 60
 @shared_task(ignore_result=True)
 def dispatch_webhooks() -> int:
     """Record the outbox's new events as deliveries, then hand the due ones to workers."""
-    with single_dispatch() as mine:
+    with single_flight(DISPATCH_LOCK_KEY, seconds=DISPATCH_LOCK_SECONDS) as mine:
         if not mine:
             return 0
         services.record_webhook_deliveries()
@@ -46,16 +43,3 @@ def enqueue_delivery(*, delivery_id: int, attempts: int) -> bool:
         logger.warning("could not enqueue webhook delivery %s (%s)", delivery_id, exc)
         return False
     return True
-
-
-@contextmanager
-def single_dispatch() -> Iterator[bool]:
-    """Yield whether this process holds the dispatcher's lock: one dispatch at a time."""
-    lock = broker_client().lock(DISPATCH_LOCK_KEY, timeout=DISPATCH_LOCK_SECONDS)
-    acquired = lock.acquire(blocking=False)
-    try:
-        yield bool(acquired)
-    finally:
-        if acquired:
-            with suppress(redis.exceptions.LockError):
-                lock.release()
