@@ -222,7 +222,7 @@ class WebhookDelivery(models.Model):
 
 class OutboxCursor(models.Model):
     """How far one consumer of the outbox (CONTRACTS.md) has read a table: the last id handled,
-    and the ids below it not yet seen (`gaps`: [[id, first noticed, Unix time]]).
+    and the ids below it not yet seen (`gaps`: [[low id, high id, first noticed (Unix time)]]).
 
     Ids are handed out when a row is inserted but become visible when its transaction commits,
     so a row with a lower id can appear after a higher one was read; the gaps are read again

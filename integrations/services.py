@@ -194,7 +194,7 @@ EVENTS_CURSOR = "webhooks:moderation-events"
 COMMENTS_CURSOR = "webhooks:comments"
 # An id still unseen this long after a higher one was read is a rolled-back insert's.
 OUTBOX_GAP_SECONDS = 300
-OUTBOX_MAX_GAPS = 1000
+OUTBOX_MAX_GAPS = 100  # ranges of ids
 
 
 def create_webhook_endpoint(*, url: str, events: Iterable[str], created_by: Any) -> WebhookEndpoint:
@@ -233,21 +233,49 @@ def redeliver(*, delivery: WebhookDelivery) -> bool:
 
 
 def _read_outbox(queryset: Any, cursor: OutboxCursor, limit: int) -> list[Any]:
-    """Rows past `cursor`, and rows in its gaps that have appeared since; move the cursor."""
-    gap_ids = [gap[0] for gap in cursor.gaps]
-    rows = list(
-        queryset.filter(Q(id__gt=cursor.last_id) | Q(id__in=gap_ids)).order_by("id")[:limit]
-    )
-    seen = {row.id for row in rows}
+    """Rows past `cursor`, and rows that have appeared in its gaps since; move the cursor.
+
+    Gaps are ranges of ids `[low, high, first noticed]`: a bulk decision's INSERT ... SELECT
+    takes thousands of ids at once and commits them together, perhaps after a later id was read.
+    """
+    late: list[Any] = []
+    if cursor.gaps:
+        in_gaps = Q()
+        for low, high, _ in cursor.gaps:
+            in_gaps |= Q(id__range=(low, high))
+        late = list(queryset.filter(in_gaps).order_by("id")[:limit])
+    fresh = list(queryset.filter(id__gt=cursor.last_id).order_by("id")[:limit])
+    late_ids = [row.id for row in late]
+    # A full page of late rows may have left more in the gaps past its last id.
+    read_to = late_ids[-1] if len(late) == limit else None
     now = time.time()
-    # Previous gaps still unseen, then the ids skipped between the old cursor and the new one:
-    # a transaction that took its id earlier may still commit them.
-    gaps = [gap for gap in cursor.gaps if gap[0] not in seen and now - gap[1] < OUTBOX_GAP_SECONDS]
-    last_id = max([cursor.last_id, *seen])
-    holes = sorted(set(range(cursor.last_id + 1, last_id)) - seen)
-    gaps += [[hole, now] for hole in holes[-OUTBOX_MAX_GAPS:]]
-    cursor.last_id, cursor.gaps = last_id, gaps[-OUTBOX_MAX_GAPS:]
-    return rows
+    gaps = []
+    for low, high, noticed in cursor.gaps:
+        if now - noticed >= OUTBOX_GAP_SECONDS:
+            continue  # a rolled-back transaction's ids, or rows deleted before they were read
+        top = high if read_to is None else min(high, read_to)
+        gaps += _unseen(low, top, [i for i in late_ids if low <= i <= top], noticed)
+        if read_to is not None and high > read_to:
+            gaps.append([max(low, read_to + 1), high, noticed])
+    if fresh:
+        fresh_ids = [row.id for row in fresh]
+        gaps += _unseen(cursor.last_id + 1, fresh_ids[-1], fresh_ids, now)
+        cursor.last_id = fresh_ids[-1]
+    cursor.gaps = gaps[-OUTBOX_MAX_GAPS:]
+    return late + fresh
+
+
+def _unseen(low: int, high: int, seen: list[int], noticed: float) -> list[list[Any]]:
+    """The ranges of [low, high] left once the (ascending) `seen` ids are taken out."""
+    ranges: list[list[Any]] = []
+    start = low
+    for seen_id in seen:
+        if seen_id > start:
+            ranges.append([start, seen_id - 1, noticed])
+        start = max(start, seen_id + 1)
+    if start <= high:
+        ranges.append([start, high, noticed])
+    return ranges
 
 
 def _comment_data(comment: Comment) -> dict[str, Any]:
@@ -305,8 +333,12 @@ def _created_of(comments: list[Comment]) -> list[tuple[str, str, dict[str, Any]]
     ]
 
 
-def _cursor(name: str) -> OutboxCursor:
-    OutboxCursor.objects.get_or_create(name=name)
+def _cursor(name: str, table: Any) -> OutboxCursor:
+    # A new cursor starts at the end of its table: webhooks report what happens from the first
+    # dispatch on, never the history before it.
+    OutboxCursor.objects.get_or_create(
+        name=name, defaults={"last_id": table.objects.aggregate(m=Max("id"))["m"] or 0}
+    )
     return OutboxCursor.objects.select_for_update().get(name=name)
 
 
@@ -316,7 +348,8 @@ def record_webhook_deliveries(*, limit: int = 500) -> int:
     endpoints = list(WebhookEndpoint.objects.filter(disabled_at__isnull=True))
     now = timezone.now()
     with transaction.atomic():
-        events_cursor, comments_cursor = _cursor(EVENTS_CURSOR), _cursor(COMMENTS_CURSOR)
+        events_cursor = _cursor(EVENTS_CURSOR, ModerationEvent)
+        comments_cursor = _cursor(COMMENTS_CURSOR, Comment)
         if not endpoints:
             # Nobody listens: skip to the end, so an endpoint registered later is not sent
             # the whole history at once.
@@ -337,7 +370,9 @@ def record_webhook_deliveries(*, limit: int = 500) -> int:
             comments = _read_outbox(
                 Comment.objects.select_related("article", "author"), comments_cursor, limit
             )
-            found = _events_of(events) + _created_of(comments)
+            # Creations first: a comment is created before anything happens to it. (Retries can
+            # still reorder deliveries: receivers order by `created_at`.)
+            found = _created_of(comments) + _events_of(events)
         deliveries = [
             WebhookDelivery(
                 endpoint=endpoint,

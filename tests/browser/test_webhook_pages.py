@@ -49,6 +49,7 @@ def test_a_moderator_registers_an_endpoint_and_redelivers_a_failed_delivery(
     live_server: Any, new_page: Callable[[], Page]
 ) -> None:
     make_moderator("mona")
+    services.record_webhook_deliveries()  # the dispatcher has been running: cursors at the end
     failing = services.create_webhook_endpoint(
         url="https://cms.example.org/a/rather/long/path/to/the/newsroom/webhook/receiver",
         events=["comment.created"],

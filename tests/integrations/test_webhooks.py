@@ -78,6 +78,13 @@ def test_it_accepts_any_of_several_signatures_and_refuses_malformed_headers() ->
 # --- The outbox -------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def outbox_read_to_here(db: None) -> None:
+    """The dispatcher has run once: its cursors start at the end of the tables, as in a site
+    where beat has been dispatching since before these rows."""
+    services.record_webhook_deliveries()
+
+
 @pytest.fixture
 def mona() -> Any:
     return make_moderator("mona")
@@ -107,7 +114,6 @@ def test_it_records_created_published_held_and_rejected_from_the_outbox(
     comment = make_comment(article=story, author=rita, status=CommentStatus.HELD)
     held_by_model = make_comment(article=story, author=rita)
 
-    services.record_webhook_deliveries()  # the first run: comments created so far
     approve_comment(comment=comment, moderator=mona)
     from comments.audit import record_comment_event
 
@@ -193,12 +199,52 @@ def test_it_reads_a_row_that_commits_after_a_higher_id_was_read(story: Any) -> N
 
     services.record_webhook_deliveries()
     cursor = OutboxCursor.objects.get(name=services.COMMENTS_CURSOR)
-    assert [gap[0] for gap in cursor.gaps] == [late_id]
+    assert [gap[:2] for gap in cursor.gaps][-1] == [late_id, late_id]
     make_comment(article=story, author=rita, id=late_id)  # the slow transaction commits
     services.record_webhook_deliveries()
 
     ids = [comment_id for _, comment_id in delivered_events(hook)]
     assert ids == [first.pk, first.pk + 2, late_id]
+    cursor = OutboxCursor.objects.get(name=services.COMMENTS_CURSOR)
+    assert all(gap[1] < first.pk for gap in cursor.gaps)  # none left past the first comment
+
+
+def test_it_reads_a_late_bulk_range_a_page_at_a_time(story: Any) -> None:
+    """A bulk insert's ids, committed after a later row was read, come in pages of `limit`."""
+    hook = endpoint([WebhookEvent.COMMENT_CREATED])
+    rita = make_user("rita")
+    first = make_comment(article=story, author=rita)
+    services.record_webhook_deliveries()
+    make_comment(article=story, author=rita, id=first.pk + 5)
+    services.record_webhook_deliveries()
+    for offset in range(1, 5):  # the bulk commits: four ids at once
+        make_comment(article=story, author=rita, id=first.pk + offset)
+
+    reads = []
+    for _ in range(3):
+        services.record_webhook_deliveries(limit=2)
+        reads.append(len(delivered_events(hook)))
+
+    assert reads == [4, 6, 6]
+    ids = sorted(comment_id for _, comment_id in delivered_events(hook))
+    assert ids == [first.pk + offset for offset in range(6)]
+
+
+def test_it_forgets_a_gap_once_it_is_old_enough_to_be_a_rollback(story: Any) -> None:
+    rita = make_user("rita")
+    endpoint([WebhookEvent.COMMENT_CREATED])
+    first = make_comment(article=story, author=rita)
+    services.record_webhook_deliveries()
+    make_comment(article=story, author=rita, id=first.pk + 2)
+    services.record_webhook_deliveries()
+    cursor = OutboxCursor.objects.get(name=services.COMMENTS_CURSOR)
+    cursor.gaps = [
+        [low, high, noticed - services.OUTBOX_GAP_SECONDS] for low, high, noticed in cursor.gaps
+    ]
+    cursor.save()
+
+    services.record_webhook_deliveries()
+
     assert OutboxCursor.objects.get(name=services.COMMENTS_CURSOR).gaps == []
 
 

@@ -18,6 +18,7 @@ DELIVERIES = "/moderation/integrations/webhooks/deliveries/"
 
 
 def _failed_delivery() -> WebhookDelivery:
+    services.record_webhook_deliveries()  # the dispatcher has been running: cursors at the end
     endpoint = services.create_webhook_endpoint(
         url="https://cms.example/hooks", events=["comment.created"], created_by=None
     )
