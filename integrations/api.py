@@ -12,6 +12,7 @@ Every error, whatever raised it, is answered in one shape, `ErrorOut`.
 from __future__ import annotations
 
 import csv
+import json
 import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -534,9 +535,8 @@ def _csv_rows(events: Any) -> Iterator[str]:
     for event in events.iterator(chunk_size=EXPORT_PAGE_SIZE):
         row = _decision_out(event)
         row["created_at"] = row["created_at"].isoformat()
-        yield writer.writerow(
-            row[field] if row[field] is not None else "" for field in EXPORT_FIELDS
-        )
+        row["scores"] = json.dumps(row["scores"], sort_keys=True)
+        yield writer.writerow("" if row[field] is None else row[field] for field in EXPORT_FIELDS)
 
 
 @api.get(
