@@ -451,6 +451,7 @@ def deliver_webhook(*, delivery_id: int, attempts: int) -> WebhookDelivery | Non
             "Newsroom-Delivery": str(delivery.pk),
         },
         timeout=timeout,
+        allow_private=settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES,
     )
     return _record_attempt(delivery, outcome)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import json
 import secrets
 import socket
@@ -111,18 +112,50 @@ class Outcome:
     error: str = ""
 
 
-def post(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outcome:
+def private_address(host: str, port: int) -> str | None:
+    """The first address `host` resolves to that is not public (loopback, private, link-local,
+    reserved), or None. An unresolvable host is left to the connection to report."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return None
+    for *_, address in found:
+        ip = ipaddress.ip_address(address[0])
+        if not ip.is_global:
+            return str(ip)
+    return None
+
+
+def post(
+    *,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+    allow_private: bool = False,
+) -> Outcome:
     """POST `body` once; a 2xx is delivered, anything else (a redirect too) is not.
 
     `timeout` bounds the connection and each read; only a few hundred bytes of the answer are
     read, so a receiver that trickles an endless body cannot hold the worker either.
     """
     parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    # An endpoint is a moderator's choice, but a URL aimed inside our network (the database, Redis,
+    # a cloud's metadata service) is refused unless the operator allows it. (The name is resolved
+    # again to connect: a host that changes its answer in between is not stopped by this.)
+    inside = None if allow_private else private_address(parts.hostname or "", port)
+    if inside is not None:
+        return Outcome(
+            delivered=False,
+            error=f"Refused: {parts.hostname} is at {inside}, a private address "
+            "(WEBHOOK_ALLOW_PRIVATE_ADDRESSES is off).",
+        )
     connection_class = (
         http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
+    connection = connection_class(parts.hostname or "", port, timeout=timeout)
     try:
         connection.request(
             "POST",

@@ -397,6 +397,11 @@ WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BASE_SECONDS = envint("WEBHOOK_RETRY_BASE_SECONDS", 30)
 WEBHOOK_RETRY_MAX_SECONDS = envint("WEBHOOK_RETRY_MAX_SECONDS", 3600)
 WEBHOOK_REQUEUE_SECONDS = envint("WEBHOOK_REQUEUE_SECONDS", 60)
+# Whether endpoints may be at loopback, private or link-local addresses: on in development (and
+# the tests' local receivers), off in production, where such a URL could reach internal services.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = envbool(
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "true" if DEBUG else "false"
+)
 
 # Classifier training data: the labelled datasets that ship in the repository's data/ (each
 # plain or gzip-compressed), so a bare clone trains its first model with nothing beside it.

@@ -367,3 +367,16 @@ def test_the_backoff_doubles_up_to_its_cap(settings: Settings) -> None:
     delays = [services.retry_delay(n).total_seconds() for n in range(1, 10)]
 
     assert delays == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
+
+
+def test_it_refuses_an_endpoint_at_a_private_address_unless_allowed(
+    settings: Settings, story: Any
+) -> None:
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    with webhook_receiver() as receiver:
+        delivery = _one_delivery(receiver.url, story)
+        refused = services.deliver_webhook(delivery_id=delivery.pk, attempts=0)
+
+        assert refused is not None and refused.status == DeliveryStatus.PENDING
+        assert "127.0.0.1, a private address" in refused.last_error
+        assert receiver.requests == []
