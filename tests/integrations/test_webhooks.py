@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from pytest_django import Settings
 
-from comments.models import Comment, CommentStatus
+from comments.models import Comment, CommentStatus, EventAction
 from comments.services import approve_comment, report_comment
 from integrations import services, webhooks
 from integrations.models import (
@@ -380,3 +380,24 @@ def test_it_refuses_an_endpoint_at_a_private_address_unless_allowed(
         assert refused is not None and refused.status == DeliveryStatus.PENDING
         assert "127.0.0.1, a private address" in refused.last_error
         assert receiver.requests == []
+
+
+def test_it_emits_featured_from_issue_11s_audit_action(mona: Any, story: Any) -> None:
+    """Featuring is issue 11's; its audit row (EventAction.FEATURED) is what the outbox reads."""
+    from comments.audit import record_comment_event
+
+    comment = make_comment(article=story, author=make_user("rita"), status="published")
+    hook = endpoint([WebhookEvent.COMMENT_FEATURED, WebhookEvent.COMMENT_PUBLISHED])
+    for action in (EventAction.FEATURED, EventAction.UNFEATURED):
+        record_comment_event(
+            comment=comment,
+            actor=mona,
+            action=action,
+            from_status=CommentStatus.PUBLISHED,
+            to_status=CommentStatus.PUBLISHED,
+        )
+
+    services.record_webhook_deliveries()
+
+    assert delivered_events(hook) == [(WebhookEvent.COMMENT_FEATURED, comment.pk)]
+    assert WebhookDelivery.objects.get().payload["data"]["moderator"] == "mona"
