@@ -347,3 +347,26 @@ def test_it_serves_a_valid_openapi_document_that_documents_the_error_shape(
             assert operation["security"], (method, path)
     codes = document["components"]["schemas"]["ErrorCode"]["enum"]
     assert {"unauthenticated", "insufficient_scope", "not_found", "rate_limited"} <= set(codes)
+
+
+def test_it_keeps_a_reported_comment_published_as_the_queue_does(
+    client: Client, mona: Any, moderator_key: str, comments: dict[str, Comment]
+) -> None:
+    from comments.models import Report
+    from comments.services import report_comment
+    from tests.factories import make_established_reader
+
+    published = comments["published"]
+    report_comment(comment=published, reporter=make_established_reader("rex"), reason="spam")
+
+    response = client.post(
+        f"/api/v1/comments/{published.pk}/dismiss-reports",
+        content_type="application/json",
+        **bearer(moderator_key),
+    )
+
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["open_reports"]) == ("published", 0)
+    assert Report.objects.get().resolved_by == mona
+    event = ModerationEvent.objects.get(comment=published, action=EventAction.APPROVED)
+    assert event.actor == mona and "1 report dismissed" in event.note
