@@ -18,7 +18,7 @@ def body_field() -> forms.CharField:
     text, the counter (newsroom.js) says how far over the limit it is, and the server refuses
     it with the count rather than losing the end of it.
     """
-    return forms.CharField(
+    field = forms.CharField(
         label="Your comment",
         strip=True,
         max_length=settings.COMMENT_MAX_LENGTH,
@@ -35,6 +35,8 @@ def body_field() -> forms.CharField:
             "(this one has %(show_value)d). Nothing was cut: shorten it and post again.",
         },
     )
+    field.widget.attrs.pop("maxlength", None)  # CharField adds it from max_length
+    return field
 
 
 class CommentForm(forms.Form):
