@@ -54,7 +54,9 @@ def test_it_posts_a_reply_pending_in_the_parents_thread(
     assert enqueued == [reply.pk]  # the same scoring path as any comment
 
 
-def test_it_answers_htmx_with_the_pending_reply_in_place(client: Client, enqueued: list[int]) -> None:
+def test_it_answers_htmx_with_the_pending_reply_in_place(
+    client: Client, enqueued: list[int]
+) -> None:
     parent = published(make_article(), make_user("ann"))
     client.force_login(make_user("rita"))
     response = client.post(reverse("comments:reply", args=[parent.pk]), {"body": "Yes."}, **HX)

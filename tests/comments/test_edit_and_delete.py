@@ -47,7 +47,9 @@ def test_it_edits_a_published_comment_keeps_it_up_and_scores_it_again(
     client: Client, enqueued: list[int], django_capture_on_commit_callbacks: Any, safe_model: None
 ) -> None:
     rita = make_user("rita")
-    comment = scored(make_comment(article=make_article(), author=rita, body="Frist", status="published"))
+    comment = scored(
+        make_comment(article=make_article(), author=rita, body="Frist", status="published")
+    )
     client.force_login(rita)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("comments:edit", args=[comment.pk]), {"body": "First!"})
@@ -92,7 +94,12 @@ def test_a_task_scoring_the_old_text_does_not_decide_on_it(safe_model: None) -> 
     comment = make_comment(article=make_article(), author=rita, body="old")
     # The worker read revision 0; the reader edits before it writes its decision.
     edit_comment(comment=comment, author=rita, body="new")
-    assert scoring._decide(comment.pk, status="published", reason_codes=[], action="scored", revision=0) is None
+    assert (
+        scoring._decide(
+            comment.pk, status="published", reason_codes=[], action="scored", revision=0
+        )
+        is None
+    )
     comment.refresh_from_db()
     assert comment.status == CommentStatus.PENDING
     decided = scoring.score_comment(comment_id=comment.pk)  # the task the edit enqueued
@@ -106,7 +113,9 @@ def test_an_edit_of_a_held_comment_replaces_its_text_and_scores_it_again(
     comment = make_comment(article=make_article(), author=rita, body="rude", status="held")
     client.force_login(rita)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("comments:edit", args=[comment.pk]), {"body": "polite"}, **HX)
+        response = client.post(
+            reverse("comments:edit", args=[comment.pk]), {"body": "polite"}, **HX
+        )
     html = response.content.decode()
     assert response.status_code == 200 and response["HX-Retarget"] == f"#comment-{comment.pk}"
     assert "polite" in html and "Awaiting moderation" in html
