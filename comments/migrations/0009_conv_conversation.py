@@ -6,6 +6,16 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def backfill_threads(apps, schema_editor):
+    """Give replies made before threads (through the admin) their thread's root and depth."""
+    Comment = apps.get_model("comments", "Comment")
+    for reply in Comment.objects.filter(parent__isnull=False).order_by("id").iterator():
+        parent = Comment.objects.get(pk=reply.parent_id)  # older: already backfilled
+        reply.root_id = parent.root_id or parent.pk
+        reply.depth = min(parent.depth + 1, 3)
+        reply.save(update_fields=["root", "depth"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -123,4 +133,5 @@ class Migration(migrations.Migration):
             model_name='reaction',
             constraint=models.UniqueConstraint(fields=('comment', 'reader'), name='one_reaction_per_reader'),
         ),
+        migrations.RunPython(backfill_threads, migrations.RunPython.noop),
     ]

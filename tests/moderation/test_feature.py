@@ -22,7 +22,9 @@ def test_a_moderator_features_a_comment_and_readers_see_it_first(
 ) -> None:
     article = make_article()
     make_comment(article=article, author=make_user("ann"), body="early bird", status="published")
-    star = make_comment(article=article, author=make_user("bob"), body="the gem", status="published")
+    star = make_comment(
+        article=article, author=make_user("bob"), body="the gem", status="published"
+    )
     url = reverse("moderation:feature", args=[star.pk])
     response = moderator_client.post(url, {"featured": "1", "next": article.get_absolute_url()})
     assert response["Location"] == article.get_absolute_url()
