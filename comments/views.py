@@ -322,16 +322,16 @@ def reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 if request.htmx:
-                    context = {"comment": comment, "parent": parent, "article": article}
-                    return render(request, "comments/article_detail.html#reply-posted", context)
+                    posted = {"comment": comment, "parent": parent, "article": article}
+                    return render(request, "comments/article_detail.html#reply-posted", posted)
                 messages.success(request, REPLY_POSTED)
                 return redirect(_back_to(comment))
         elif form.is_rate_limited:
             status = 429
     if request.htmx:
         # htmx swaps 2xx responses only: the form comes back with its errors in place.
-        context = {"reply_form": form, "parent": parent, "article": article}
-        return render(request, "comments/article_detail.html#reply-form", context)
+        again: dict[str, Any] = {"reply_form": form, "parent": parent, "article": article}
+        return render(request, "comments/article_detail.html#reply-form", again)
     context = comment_section(request, article, replying_to=parent, reply_form=form)
     return render(
         request, "comments/article_detail.html", context, status=status if form.errors else 200
