@@ -42,7 +42,7 @@ def article(transactional_db: None) -> Article:
 
 
 def comment_of(page: Page, text: str) -> Any:
-    return page.locator("article.comment").filter(has_text=text).first
+    return page.locator("#comment-threads article.comment").filter(has_text=text).first
 
 
 def test_a_reader_replies_to_a_comment_and_reacts_to_another(
@@ -223,7 +223,9 @@ def test_the_conversation_passes_axe_and_fits_the_width(
     expect(page.get_by_role("textbox", name="Your reply to ann")).to_be_visible()
     comment_of(page, "My own").get_by_role("link", name="Edit your comment").click()
     expect(page.get_by_role("textbox", name="Edit your comment")).to_be_visible()
-    page.get_by_role("textbox", name="Your comment").fill("x" * 4990)  # the counter warns
+    page.get_by_role("textbox", name="Your comment", exact=True).fill(
+        "x" * 4990
+    )  # the counter warns
     expect(page.locator("#comment-form [data-counter]")).to_have_text("10 characters left.")
     assert_accessible(page)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
