@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 
 from comments import throttle
-from comments.models import AuthorStanding, ReportReason
+from comments.models import AuthorStanding, ReportReason, posting_refusal_of
 
 
 def body_field() -> forms.CharField:
@@ -94,8 +94,7 @@ class EditForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        standing = AuthorStanding.objects.filter(author=self.author).first()
-        refusal = standing.posting_refusal() if standing is not None else None
+        refusal = posting_refusal_of(self.author)
         if refusal:
             raise forms.ValidationError(refusal, code="author_blocked")
         return cleaned

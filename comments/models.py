@@ -469,6 +469,12 @@ class Comment(models.Model):
         model = version.thresholds if version is not None else None
         return policy.effective_thresholds(model, settings.MODERATION_THRESHOLDS)
 
+    def refresh_parent_reply_count(self) -> None:
+        """Recount its parent's replies, inside the transaction that changed whether it counts
+        (published or not, deleted or not); nothing for a top-level comment."""
+        if self.parent_id is not None:
+            Comment.objects.filter(pk=self.parent_id).refresh_reply_counts()
+
     @property
     def needs_scoring(self) -> bool:
         """Pending, or published and edited since it was scored (see `awaiting_scoring`)."""
@@ -998,6 +1004,13 @@ class AuthorStanding(models.Model):
             until = date_format(timezone.localtime(self.suspended_until), "j F Y, H:i T")
             return f"Your account is suspended: you cannot report comments until {until}."
         return None
+
+
+def posting_refusal_of(author: Any) -> str | None:
+    """Why this reader may not post, reply, react or edit now, in words for them; None if they
+    may (no standing row: good standing)."""
+    standing = AuthorStanding.objects.filter(author=author).first()
+    return standing.posting_refusal() if standing is not None else None
 
 
 class AuthorNote(models.Model):

@@ -174,10 +174,8 @@ def _decide(
                 "scored_revision",
             ]
         )
-        if locked.parent_id is not None and (from_status == CommentStatus.PUBLISHED) != (
-            status == CommentStatus.PUBLISHED
-        ):
-            Comment.objects.filter(pk=locked.parent_id).refresh_reply_counts()
+        if (from_status == CommentStatus.PUBLISHED) != (status == CommentStatus.PUBLISHED):
+            locked.refresh_parent_reply_count()
         record_comment_event(
             comment=locked,
             actor=None,

@@ -26,6 +26,7 @@ from comments.models import (
     EventAction,
     Reaction,
     Report,
+    posting_refusal_of,
 )
 
 if TYPE_CHECKING:
@@ -153,8 +154,7 @@ def _moderate(
         # Reported queue, and an approved one is shown again if reports had hidden it.
         locked.hidden_at = None
         locked.save(update_fields=["status", "decided_at", "hidden_at"])
-        if locked.parent_id is not None:
-            Comment.objects.filter(pk=locked.parent_id).refresh_reply_counts()
+        locked.refresh_parent_reply_count()
         Report.objects.open().filter(comment=locked).update(
             resolved_at=locked.decided_at, resolved_by=moderator
         )
@@ -244,8 +244,7 @@ def toggle_reaction(*, comment: Comment, reader: Any) -> bool:
     """
     if comment.author_id == reader.pk:
         raise CannotAnswer("You cannot react to your own comment.")
-    standing = AuthorStanding.objects.filter(author=reader).first()
-    refusal = standing.posting_refusal() if standing is not None else None
+    refusal = posting_refusal_of(reader)
     if refusal:
         raise CannotAnswer(refusal)
     counter = Comment.objects.filter(pk=comment.pk)
@@ -374,8 +373,7 @@ def delete_own_comment(*, comment: Comment, author: Any) -> Comment:
         locked.deleted_at = timezone.now()
         locked.featured_at = None
         locked.save(update_fields=["deleted_at", "featured_at"])
-        if locked.parent_id is not None:
-            Comment.objects.filter(pk=locked.parent_id).refresh_reply_counts()
+        locked.refresh_parent_reply_count()
         record_comment_event(
             comment=locked,
             actor=author,

@@ -68,8 +68,7 @@ def undo_decision(*, comment: Comment, moderator: Any, now: datetime | None = No
         locked.status = last.from_status
         locked.decided_at = now
         locked.save(update_fields=["status", "decided_at"])
-        if locked.parent_id is not None:
-            Comment.objects.filter(pk=locked.parent_id).refresh_reply_counts()
+        locked.refresh_parent_reply_count()
         # The decision resolved the comment's open reports (comments.services): reopen them.
         Report.objects.filter(comment=locked, resolved_by=moderator, resolved_at=decided_at).update(
             resolved_at=None, resolved_by=None
