@@ -226,3 +226,16 @@ def test_only_its_author_deletes_a_comment(client: Client) -> None:
     assert client.get(url).status_code == 405
     comment.refresh_from_db()
     assert comment.deleted_at is None
+
+
+def test_the_sweeper_asks_again_for_an_edit_whose_scoring_task_was_lost() -> None:
+    rita = make_user("rita")
+    comment = make_comment(article=make_article(), author=rita, body="old", status="published")
+    edit_comment(comment=comment, author=rita, body="new")
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Comment.objects.filter(pk=comment.pk).update(scoring_requested_at=an_hour_ago)
+    due = Comment.objects.due_for_scoring_again(timedelta(seconds=60))
+    assert list(due.values_list("pk", flat=True)) == [comment.pk]
+    # Once the edit is scored there is nothing left to ask for.
+    Comment.objects.filter(pk=comment.pk).update(scored_revision=1)
+    assert not Comment.objects.due_for_scoring_again(timedelta(seconds=60)).exists()
