@@ -24,6 +24,8 @@ class Node:
     # The author answered, when the reply is shown flat (below COMMENT_MAX_DEPTH) or its parent
     # is not in view: "in reply to @name".
     in_reply_to: str = ""
+    # All its replies shown at once: the reader asked for them ("Show N more replies").
+    expanded: bool = False
 
     @property
     def reply_total(self) -> int:
@@ -32,11 +34,11 @@ class Node:
 
     @property
     def shown_children(self) -> list[Node]:
-        return self.children[: settings.COMMENT_REPLIES_SHOWN]
+        return self.children if self.expanded else self.children[: settings.COMMENT_REPLIES_SHOWN]
 
     @property
     def more_children(self) -> list[Node]:
-        return self.children[settings.COMMENT_REPLIES_SHOWN :]
+        return [] if self.expanded else self.children[settings.COMMENT_REPLIES_SHOWN :]
 
 
 def thread_nodes(roots: Iterable[Comment], replies: Iterable[Comment]) -> list[Node]:

@@ -11,12 +11,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django.views.decorators.vary import vary_on_headers
+from django.views.decorators.vary import vary_on_cookie, vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from articles.models import Article
 from comments import throttle
-from comments.conversation import all_comments, thread_nodes
+from comments.conversation import all_comments, find_node, thread_nodes
 from comments.forms import CommentForm, EditForm, ReportForm
 from comments.models import (
     AuthorStanding,
@@ -92,10 +92,10 @@ def comment_section(
     featured = list(visible.featured().filter(deleted_at__isnull=True)[:FEATURED_SHOWN])
     shown_ids = [c.pk for c in all_comments(threads)] + [c.pk for c in featured]
     own: list[Comment] = []
-    reported_ids: set[int] = set()
-    reacted_ids: set[int] = set()
     refusal = None
-    is_moderator = False
+    expanded = find_node(threads, _int(request.GET.get("thread")))
+    if expanded is not None:
+        expanded.expanded = True
     if request.user.is_authenticated:
         standing = AuthorStanding.objects.filter(author=request.user).first()
         refusal = standing.posting_refusal() if standing is not None else None
@@ -109,17 +109,6 @@ def comment_section(
             .select_related("author")
             .order_by("-created_at", "-id")[:OWN_COMMENTS_SHOWN]
         )
-        reported_ids = set(
-            Report.objects.filter(reporter=request.user, comment__in=shown_ids).values_list(
-                "comment_id", flat=True
-            )
-        )
-        reacted_ids = set(
-            Reaction.objects.filter(reader=request.user, comment__in=shown_ids).values_list(
-                "comment_id", flat=True
-            )
-        )
-        is_moderator = request.user.has_perm("comments.moderate_comment")
     return {
         "article": article,
         "page": page,
@@ -131,11 +120,7 @@ def comment_section(
         "own_comments": own,
         "form": form,
         "posting_refusal": refusal,
-        "reported_ids": reported_ids,
-        "reacted_ids": reacted_ids,
-        "is_moderator": is_moderator,
-        "report_reasons": ReportReason.choices,
-        "reaction_label": settings.COMMENT_REACTION_LABEL,
+        **reader_marks(request, shown_ids),
         "replying_to": replying_to,
         "reply_form": reply_form,
         "editing": editing,
@@ -143,7 +128,37 @@ def comment_section(
     }
 
 
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
+
+
+def reader_marks(request: HttpRequest, comment_ids: list[int]) -> dict[str, Any]:
+    """What the comment controls need to know about this reader: which of these comments they
+    reported and reacted to (one query each, signed in only), whether they moderate."""
+    marks: dict[str, Any] = {
+        "reported_ids": set(),
+        "reacted_ids": set(),
+        "is_moderator": False,
+        "report_reasons": ReportReason.choices,
+        "reaction_label": settings.COMMENT_REACTION_LABEL,
+    }
+    if request.user.is_authenticated:
+        marks["reported_ids"] = set(
+            Report.objects.filter(reporter=request.user, comment__in=comment_ids).values_list(
+                "comment_id", flat=True
+            )
+        )
+        marks["reacted_ids"] = set(
+            Reaction.objects.filter(reader=request.user, comment__in=comment_ids).values_list(
+                "comment_id", flat=True
+            )
+        )
+        marks["is_moderator"] = request.user.has_perm("comments.moderate_comment")
+    return marks
+
+
 @require_GET
+@vary_on_cookie
 def article_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A story and its comment section: what a reader comes for."""
     article = get_object_or_404(Article.objects.live(), slug=slug)
@@ -440,3 +455,22 @@ def _comment_fragment(request: HtmxHttpRequest, comment: Comment) -> HttpRespons
         "reaction_label": settings.COMMENT_REACTION_LABEL,
     }
     return render(request, "comments/_comment.html", context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def replies(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The rest of a comment's replies, after the first COMMENT_REPLIES_SHOWN ("Show N more").
+
+    With htmx, just those threads, in place; without, the article page with the thread open.
+    """
+    comment = _answerable(pk)
+    if not request.htmx:
+        return redirect(f"{comment.article.get_absolute_url()}?thread={pk}#comment-{pk}")
+    root = comment if comment.root_id is None else _answerable(comment.root_id)
+    visible = Comment.objects.visible().select_related("author")
+    threads = thread_nodes([root], visible.in_threads([root.pk]))
+    node = find_node(threads, pk)
+    rest = node.more_children if node is not None else []
+    context = {"nodes": rest, **reader_marks(request, [c.pk for c in all_comments(rest)])}
+    return render(request, "comments/article_detail.html#more-replies", context)

@@ -133,7 +133,7 @@ def test_it_nests_replies_three_deep_and_flattens_deeper_ones_naming_whom_they_a
     assert "4 replies</summary>" in html  # the thread's collapse control counts them all
 
 
-def test_it_shows_the_first_replies_and_the_rest_behind_show_more(
+def test_it_shows_the_first_replies_and_loads_the_rest_on_show_more(
     client: Client, settings: Settings
 ) -> None:
     settings.COMMENT_REPLIES_SHOWN = 2
@@ -142,8 +142,26 @@ def test_it_shows_the_first_replies_and_the_rest_behind_show_more(
     for i in range(5):
         reply_to(top, make_user(f"r{i}"), body=f"reply {i}")
     html = client.get(article.get_absolute_url()).content.decode()
-    assert "Show 3 more replies</summary>" in html
-    assert html.index("reply 1") < html.index("Show 3 more") < html.index("reply 2")
+    assert "Show 3 more replies" in html
+    assert "reply 1" in html and "reply 2" not in html
+    # With htmx: just the rest, in place.
+    url = reverse("comments:replies", args=[top.pk])
+    rest = client.get(url, **HX).content.decode()
+    assert [f"reply {i}" in rest for i in range(5)] == [False, False, True, True, True]
+    assert "<h1" not in rest
+    # Without: the page again, the thread open (the link's own href).
+    assert f'href="?thread={top.pk}#comment-{top.pk}"' in html
+    full = client.get(article.get_absolute_url(), {"thread": top.pk}).content.decode()
+    assert all(f"reply {i}" in full for i in range(5)) and "more replies" not in full
+    assert (
+        client.get(url)["Location"]
+        == f"{article.get_absolute_url()}?thread={top.pk}#comment-{top.pk}"
+    )
+
+
+def test_it_loads_no_more_replies_of_a_comment_that_is_not_public(client: Client) -> None:
+    held = make_comment(article=make_article(), author=make_user("ann"), status="held")
+    assert client.get(reverse("comments:replies", args=[held.pk]), **HX).status_code == 404
 
 
 def test_the_reply_count_follows_publication_and_deletion() -> None:
@@ -333,7 +351,7 @@ def test_the_article_page_runs_the_same_queries_whatever_the_threads_shape(
 
         with CaptureQueriesContext(connection) as queries:
             html = client.get(article.get_absolute_url()).content.decode()
-        assert "reply 59" in html
+        assert "200 comments</h3>" in html and "reply 0" in html
         counts.append(len(queries))
     assert counts[0] == counts[1]
     # And exactly this many for the anonymous page: the article, the page's count and rows, the
