@@ -8,30 +8,47 @@ from django import forms
 from django.conf import settings
 
 from comments import throttle
-from comments.models import AuthorStanding, ReportReason
+from comments.models import AuthorStanding, ReportReason, posting_refusal_of
 
 
-class CommentForm(forms.Form):
-    """A reader's new comment, validated against the article and the author's recent posts."""
+def body_field() -> forms.CharField:
+    """A comment's text: line breaks kept, no `maxlength` on the textarea.
 
-    body = forms.CharField(
+    The browser's maxlength silently cuts a long paste; without it the reader sees the whole
+    text, the counter (newsroom.js) says how far over the limit it is, and the server refuses
+    it with the count rather than losing the end of it.
+    """
+    field = forms.CharField(
         label="Your comment",
         strip=True,
         max_length=settings.COMMENT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Add your comment…"}),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 4,
+                "placeholder": "Add your comment…",
+                "data-limit": settings.COMMENT_MAX_LENGTH,
+            }
+        ),
         error_messages={
             "required": "Write something before posting: the comment is empty.",
             "max_length": "Comments are limited to %(limit_value)d characters "
-            "(this one has %(show_value)d).",
+            "(this one has %(show_value)d). Nothing was cut: shorten it and post again.",
         },
     )
+    field.widget.attrs.pop("maxlength", None)  # CharField adds it from max_length
+    return field
+
+
+class CommentForm(forms.Form):
+    """A reader's new comment (or reply), validated against the article and the author's
+    recent posts."""
+
+    body = body_field()
 
     def __init__(self, *args: Any, article: Any, author: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.article = article
         self.author = author
-        # Let the browser stop an overlong comment too; the server still checks.
-        self.fields["body"].widget.attrs["maxlength"] = settings.COMMENT_MAX_LENGTH
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -64,6 +81,23 @@ class CommentForm(forms.Form):
     @property
     def is_rate_limited(self) -> bool:
         return any(e.code == "rate_limited" for e in self.non_field_errors().as_data())
+
+
+class EditForm(forms.Form):
+    """The new text of a reader's own comment; the service checks the edit window."""
+
+    body = body_field()
+
+    def __init__(self, *args: Any, author: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.author = author
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        refusal = posting_refusal_of(self.author)
+        if refusal:
+            raise forms.ValidationError(refusal, code="author_blocked")
+        return cleaned
 
 
 class ReportForm(forms.Form):

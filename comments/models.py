@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import difflib
+import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,10 +27,12 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Cast, Coalesce, Lower
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.html import urlize
 
 from comments import policy
 from comments.explanations import LabelTerms, Segment, segments, terms_by_label
@@ -55,6 +60,23 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 # applies only while that decision is still the latest event; see moderation.services.undo_decision.
 
 
+class CommentOrder(models.TextChoices):
+    """How readers may sort an article's conversation (its top-level comments)."""
+
+    NEWEST = "newest", "Newest"
+    OLDEST = "oldest", "Oldest"
+    REPLIES = "replies", "Most replies"
+    REACTIONS = "reactions", "Most reactions"
+
+
+COMMENT_ORDERINGS: dict[str, tuple[str, ...]] = {
+    CommentOrder.NEWEST: ("-created_at", "-id"),
+    CommentOrder.OLDEST: ("created_at", "id"),
+    CommentOrder.REPLIES: ("-reply_count", "-created_at", "-id"),
+    CommentOrder.REACTIONS: ("-reaction_count", "-created_at", "-id"),
+}
+
+
 class CommentQuerySet(models.QuerySet["Comment"]):
     def published(self) -> CommentQuerySet:
         return self.filter(status=CommentStatus.PUBLISHED)
@@ -74,6 +96,46 @@ class CommentQuerySet(models.QuerySet["Comment"]):
 
     def by_author(self, user: Any) -> CommentQuerySet:
         return self.filter(author=user)
+
+    def awaiting_scoring(self) -> CommentQuerySet:
+        """Comments a worker should score: pending ones, and published ones edited since their
+        scores (the edit is scored again while the comment stays up)."""
+        return self.filter(
+            Q(status=CommentStatus.PENDING)
+            | Q(status=CommentStatus.PUBLISHED, scored_revision__lt=F("revision"))
+        )
+
+    def refresh_reply_counts(self) -> int:
+        """Recount these comments' published, undeleted direct replies: one UPDATE.
+
+        Called in the transaction that publishes, unpublishes or deletes a reply, on its parent
+        (or, in bulk, on every parent of the batch), so `reply_count` is a plain column to sort
+        by; the article page never counts replies per comment.
+        """
+        replies = (
+            Comment.objects.filter(
+                parent=OuterRef("pk"), status=CommentStatus.PUBLISHED, deleted_at__isnull=True
+            )
+            .order_by()
+            .values("parent")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return self.update(reply_count=Coalesce(Subquery(replies, output_field=IntegerField()), 0))
+
+    def top_level(self) -> CommentQuerySet:
+        return self.filter(depth=0)
+
+    def in_threads(self, roots: Iterable[Any]) -> CommentQuerySet:
+        """Every reply, at any depth, under these top-level comments: one query for a page."""
+        return self.filter(root__in=roots)
+
+    def featured(self) -> CommentQuerySet:
+        return self.filter(featured_at__isnull=False).order_by("-featured_at", "-id")
+
+    def sorted_by(self, order: str) -> CommentQuerySet:
+        """Order by one of CommentOrder's values (oldest first for anything else)."""
+        return self.order_by(*COMMENT_ORDERINGS.get(order, COMMENT_ORDERINGS[CommentOrder.OLDEST]))
 
     def awaiting_decision(self) -> CommentQuerySet:
         """Comments an author still waits on: not yet scored, or held for a moderator."""
@@ -221,7 +283,7 @@ class CommentQuerySet(models.QuerySet["Comment"]):
             F("scoring_requested_at") - F("created_at"), output_field=DurationField()
         )
         return (
-            self.pending()
+            self.awaiting_scoring()
             .filter(scoring_attempts__lt=settings.SCORING_MAX_ATTEMPTS)
             .alias(waited_before=waited_before)
             .filter(scoring_requested_at__lt=now - older_than)
@@ -266,6 +328,34 @@ class AuthorRecord:
         return self.rejected / self.decided if self.decided else None
 
 
+@dataclass
+class EditVersion:
+    """One version of an edited comment, for the moderators' edit history."""
+
+    number: int
+    body: str
+    status: str
+    scores: dict[str, float]
+    written_at: datetime | None
+    # [(kind, text)]: kind is "equal", "insert" or "delete", against the version before.
+    diff: list[tuple[str, str]]
+    current: bool = False
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """The words deleted and inserted between two texts (difflib), whitespace kept."""
+    a, b = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op in ("delete", "replace"):
+            out.append(("delete", "".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            out.append(("insert", "".join(b[j1:j2])))
+        if op == "equal":
+            out.append(("equal", "".join(a[i1:i2])))
+    return out
+
+
 def score_of(label: str | None) -> Cast | F:
     """A comment's score for one label, as a float the database can compare and sort on.
 
@@ -286,6 +376,26 @@ class Comment(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
     )
+    # The top-level comment of its thread (NULL for a top-level comment): the article page loads
+    # every reply of a page's threads with one `root__in` query, whatever their shape.
+    root = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # 0 for a top-level comment; replies nest to COMMENT_MAX_DEPTH and deeper ones stay there,
+    # shown flat with "in reply to @name" (`parent` still names the comment answered).
+    depth = models.PositiveSmallIntegerField(default=0)
+    # Counters kept in the transaction that changes them, so the page never counts per comment:
+    # the published, undeleted direct replies, and the readers' reactions.
+    reply_count = models.PositiveIntegerField(default=0)
+    reaction_count = models.PositiveIntegerField(default=0)
+    featured_at = models.DateTimeField(null=True, blank=True)
+    # Soft delete by its author: the thread keeps its shape, moderators still see the text.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every edit; `scored_revision` is the revision the stored scores are for. A
+    # scoring task decides only the revision it read (see comments.scoring), so an edit made
+    # while a worker scores the old text is never decided on the old text's scores.
+    revision = models.PositiveIntegerField(default=0)
+    scored_revision = models.PositiveIntegerField(default=0)
     body = models.TextField()
     status = models.CharField(
         max_length=20, choices=CommentStatus.choices, default=CommentStatus.PENDING
@@ -329,6 +439,7 @@ class Comment(models.Model):
             models.Index(fields=["status", "risk"]),
             models.Index(fields=["author", "created_at"]),
             models.Index(fields=["status", "scoring_requested_at"]),
+            models.Index(fields=["article", "featured_at"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -357,6 +468,77 @@ class Comment(models.Model):
         version = self.model_version if self.model_version_id else None
         model = version.thresholds if version is not None else None
         return policy.effective_thresholds(model, settings.MODERATION_THRESHOLDS)
+
+    def refresh_parent_reply_count(self) -> None:
+        """Recount its parent's replies, inside the transaction that changed whether it counts
+        (published or not, deleted or not); nothing for a top-level comment."""
+        if self.parent_id is not None:
+            Comment.objects.filter(pk=self.parent_id).refresh_reply_counts()
+
+    @property
+    def needs_scoring(self) -> bool:
+        """Pending, or published and edited since it was scored (see `awaiting_scoring`)."""
+        return self.is_pending or (self.is_published and self.scored_revision < self.revision)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def editable_until(self) -> datetime:
+        return self.created_at + timedelta(seconds=settings.COMMENT_EDIT_WINDOW_SECONDS)
+
+    def can_be_edited(self, at: datetime | None = None) -> bool:
+        """Whether its author may still edit it: inside the window, not deleted or rejected."""
+        return (
+            not self.is_deleted
+            and self.status != CommentStatus.REJECTED
+            and (at or timezone.now()) < self.editable_until
+        )
+
+    @property
+    def can_be_answered(self) -> bool:
+        """Whether readers may reply to it or react to it: public and not deleted."""
+        return self.is_visible and not self.is_deleted
+
+    @cached_property
+    def body_html(self) -> str:
+        """The body as readers see it: escaped, line breaks kept, links clickable if public.
+
+        Django's `urlize` rather than bleach's linkify (bleach is deprecated since 2023):
+        `urlize` escapes the text itself (autoescape) and only then adds anchors, so reader
+        text can never inject markup. Its rel is only "nofollow"; a reader's text cannot
+        contain the literal ` rel="nofollow"` (its quotes are escaped), so widening exactly
+        that attribute is safe. Links only once public: a pending comment links nothing.
+        """
+        if not self.is_visible:
+            return linebreaksbr(self.body, autoescape=True)
+        linked = urlize(self.body, nofollow=True, autoescape=True).replace(
+            ' rel="nofollow"', ' rel="nofollow ugc noopener"'
+        )
+        # Already escaped by urlize: linebreaksbr only turns the newlines into <br>.
+        return linebreaksbr(linked, autoescape=False)
+
+    @cached_property
+    def edit_history(self) -> list[EditVersion]:
+        """Every version of an edited comment, oldest first, each with its scores and the word
+        diff from the version before: what a moderator's card shows. Reads `revisions`
+        (prefetched by the queue), nothing for a comment never edited."""
+        if not self.revision:
+            return []
+        versions = [
+            EditVersion(r.number, r.body, r.status, r.scores, r.written_at, [])
+            for r in self.revisions.all()
+        ]
+        current = EditVersion(
+            self.revision, self.body, self.status, self.scores, self.edited_at, [], current=True
+        )
+        if self.scored_revision != self.revision:
+            current.scores = {}  # still to be scored: the scores above are the last version's
+        versions.append(current)
+        for before, after in itertools.pairwise(versions):
+            after.diff = word_diff(before.body, after.body)
+        return versions
 
     @property
     def is_visible(self) -> bool:
@@ -424,6 +606,60 @@ class Comment(models.Model):
         return decisions
 
 
+class Reaction(models.Model):
+    """One reader's reaction ("Respect" by default: COMMENT_REACTION_LABEL) to a comment.
+
+    Counted on `Comment.reaction_count` in the transaction that adds or removes it.
+    """
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reactions")
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "reader"], name="one_reaction_per_reader"),
+        ]
+        indexes = [models.Index(fields=["reader", "comment"])]
+
+    def __str__(self) -> str:
+        return f"{self.reader} reacted to comment {self.comment_id}"
+
+
+class CommentRevision(models.Model):
+    """An earlier version of an edited comment, with the scores and decision it had then."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    status = models.CharField(max_length=20, choices=CommentStatus.choices)
+    scores = models.JSONField(default=dict, blank=True)
+    risk = models.FloatField(null=True, blank=True)
+    reason_codes = models.JSONField(default=list, blank=True)
+    model_version = models.ForeignKey(
+        "comments.ClassifierModel",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # When this version was written (the comment's posting, or the edit before) and replaced.
+    written_at = models.DateTimeField()
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["comment", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "number"], name="one_revision_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number} of comment {self.comment_id}"
+
+
 class EventAction(models.TextChoices):
     # On a comment.
     SCORED = "scored", "Scored by the model"
@@ -433,9 +669,10 @@ class EventAction(models.TextChoices):
     RESTORED = "restored", "Restored by a moderator"
     UNDONE = "undone", "Undone by a moderator"
     HIDDEN = "hidden", "Hidden by readers' reports"
-    # Issue 11's names (CONTRACTS.md), here for the webhooks' comment.featured.
     FEATURED = "featured", "Featured by a moderator"
     UNFEATURED = "unfeatured", "No longer featured"
+    EDITED = "edited", "Edited by its author"
+    DELETED_BY_AUTHOR = "deleted_by_author", "Deleted by its author"
     # On an author (`subject`).
     AUTHOR_SUSPENDED = "author_suspended", "Author suspended"
     AUTHOR_BANNED = "author_banned", "Author banned"
@@ -767,6 +1004,13 @@ class AuthorStanding(models.Model):
             until = date_format(timezone.localtime(self.suspended_until), "j F Y, H:i T")
             return f"Your account is suspended: you cannot report comments until {until}."
         return None
+
+
+def posting_refusal_of(author: Any) -> str | None:
+    """Why this reader may not post, reply, react or edit now, in words for them; None if they
+    may (no standing row: good standing)."""
+    standing = AuthorStanding.objects.filter(author=author).first()
+    return standing.posting_refusal() if standing is not None else None
 
 
 class AuthorNote(models.Model):

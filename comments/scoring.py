@@ -31,7 +31,7 @@ def score_comment(*, comment_id: int) -> Comment | None:
     """
     # Counted outside any transaction, so that it survives whatever happens next.
     started = (
-        Comment.objects.pending()
+        Comment.objects.awaiting_scoring()
         .filter(pk=comment_id)
         .update(scoring_attempts=F("scoring_attempts") + 1)
     )
@@ -81,8 +81,11 @@ def hold_unscorable(*, comment_id: int) -> Comment | None:
 
 def _score(comment_id: int) -> Comment | None:
     comment = Comment.objects.select_related("article").filter(pk=comment_id).first()
-    if comment is None or not comment.is_pending:
+    if comment is None or not comment.needs_scoring:
         return None
+    # The revision this task scores: an edit landing while it works bumps it, and _decide then
+    # leaves the decision to the task the edit enqueued, which reads the new text.
+    revision = comment.revision
 
     # Scoring happens outside any transaction: it is CPU work and must not hold row locks.
     active = model_versions.get_active_model()
@@ -107,6 +110,7 @@ def _score(comment_id: int) -> Comment | None:
         scores=scores,
         explanations=explanations,
         model_version_id=active.record_id if active is not None else None,
+        revision=revision,
     )
     if locked is None:
         return None
@@ -130,17 +134,27 @@ def _decide(
     explanations: dict[str, Any] | None = None,
     model_version_id: int | None = None,
     note: str = "",
+    revision: int | None = None,
 ) -> Comment | None:
-    """Write the system's decision on a pending comment and its audit event, in one transaction.
+    """Write the system's decision on a comment and its audit event, in one transaction.
 
-    None when it is no longer pending: two deliveries of the same task, the sweeper giving up,
-    or a moderator's action may race here, and only the first may decide.
+    With `revision` (a scoring): None unless the comment still needs scoring at exactly that
+    revision; without (giving up on scoring): None unless it is still pending. Two deliveries
+    of the same task, an edit, the sweeper giving up or a moderator's action may race here,
+    and only the first may decide. A re-scored published comment stays published unless the
+    policy holds or rejects the edit.
     """
     with transaction.atomic():
         # Re-read under a row lock, then re-check: the race above is decided here.
         locked = Comment.objects.select_for_update().filter(pk=comment_id).first()
-        if locked is None or not locked.is_pending:
+        if locked is None:
             return None
+        if revision is None and not locked.is_pending:
+            return None
+        if revision is not None and (not locked.needs_scoring or locked.revision != revision):
+            return None
+        from_status = locked.status
+        locked.scored_revision = locked.revision
         locked.status = status
         locked.scores = scores or {}
         locked.risk = max(scores.values()) if scores else None
@@ -157,13 +171,16 @@ def _decide(
                 "explanations",
                 "model_version",
                 "decided_at",
+                "scored_revision",
             ]
         )
+        if (from_status == CommentStatus.PUBLISHED) != (status == CommentStatus.PUBLISHED):
+            locked.refresh_parent_reply_count()
         record_comment_event(
             comment=locked,
             actor=None,
             action=action,
-            from_status=CommentStatus.PENDING,
+            from_status=from_status,
             to_status=status,
             note=note,
         )

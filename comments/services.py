@@ -13,11 +13,21 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from comments import tasks
 from comments.audit import record_comment_event
-from comments.models import AuthorStanding, Comment, CommentStatus, EventAction, Report
+from comments.models import (
+    AuthorStanding,
+    Comment,
+    CommentRevision,
+    CommentStatus,
+    EventAction,
+    Reaction,
+    Report,
+    posting_refusal_of,
+)
 
 if TYPE_CHECKING:
     from articles.models import Article
@@ -37,12 +47,32 @@ class InvalidTransition(Exception):
         )
 
 
+class CannotAnswer(Exception):
+    """The comment cannot take a reply or a reaction from this reader, with why in words."""
+
+
+class CannotChange(Exception):
+    """The reader may not (or may no longer) edit or delete this comment, with why in words."""
+
+
 def submit_comment(
     *, article: Article, author: Any, body: str, parent: Comment | None = None
 ) -> Comment:
-    """Save a reader's comment as pending and ask a worker to score it once it is committed."""
+    """Save a reader's comment (or reply to `parent`) as pending and ask a worker to score it
+    once it is committed. A reply goes through exactly the same scoring and policy."""
     with transaction.atomic():
-        comment = Comment.objects.create(article=article, author=author, parent=parent, body=body)
+        root_id, depth = None, 0
+        if parent is not None:
+            # Locked so that a moderator rejecting (or its author deleting) the parent cannot
+            # interleave with the check: nobody replies to a comment that is not public.
+            parent = Comment.objects.select_for_update().get(pk=parent.pk)
+            if parent.article_id != article.pk or not parent.can_be_answered:
+                raise CannotAnswer("This comment is no longer shown: it cannot be answered.")
+            root_id = parent.root_id or parent.pk
+            depth = min(parent.depth + 1, settings.COMMENT_MAX_DEPTH)
+        comment = Comment.objects.create(
+            article=article, author=author, parent=parent, root_id=root_id, depth=depth, body=body
+        )
         # Not delay_on_commit: that would raise into the reader's request if the broker is down.
         # The comment is already saved; a failed enqueue is logged and the sweeper retries it.
         transaction.on_commit(lambda: tasks.enqueue_scoring(comment_id=comment.pk))
@@ -124,6 +154,7 @@ def _moderate(
         # Reported queue, and an approved one is shown again if reports had hidden it.
         locked.hidden_at = None
         locked.save(update_fields=["status", "decided_at", "hidden_at"])
+        locked.refresh_parent_reply_count()
         Report.objects.open().filter(comment=locked).update(
             resolved_at=locked.decided_at, resolved_by=moderator
         )
@@ -203,3 +234,151 @@ def _hide(comment: Comment, open_reports: int) -> None:
         note=f"Hidden after {open_reports} readers reported it.",
     )
     logger.info("comment %s hidden after %d reports", comment.pk, open_reports)
+
+
+def toggle_reaction(*, comment: Comment, reader: Any) -> bool:
+    """Add this reader's reaction to a public comment, or take it back; True if it now stands.
+
+    The counter moves with an F() expression in the same transaction as the row, so concurrent
+    reactions never lose a count and the page reads `reaction_count` instead of counting.
+    """
+    if comment.author_id == reader.pk:
+        raise CannotAnswer("You cannot react to your own comment.")
+    refusal = posting_refusal_of(reader)
+    if refusal:
+        raise CannotAnswer(refusal)
+    counter = Comment.objects.filter(pk=comment.pk)
+    with transaction.atomic():
+        taken_back, _ = Reaction.objects.filter(comment=comment, reader=reader).delete()
+        if taken_back:
+            counter.update(reaction_count=F("reaction_count") - 1)
+            return False
+        if not counter.visible().filter(deleted_at__isnull=True).exists():
+            raise CannotAnswer("This comment is no longer shown.")
+        try:
+            # A savepoint: a double click racing itself meets the unique constraint, and the
+            # reaction it wanted is there anyway.
+            with transaction.atomic():
+                Reaction.objects.create(comment=comment, reader=reader)
+        except IntegrityError:
+            return True
+        counter.update(reaction_count=F("reaction_count") + 1)
+    return True
+
+
+def feature_comment(*, comment: Comment, moderator: Any) -> Comment:
+    """Feature a public comment at the top of its article's conversation; audited."""
+    return _set_featured(comment=comment, moderator=moderator, featured=True)
+
+
+def unfeature_comment(*, comment: Comment, moderator: Any) -> Comment:
+    return _set_featured(comment=comment, moderator=moderator, featured=False)
+
+
+def _set_featured(*, comment: Comment, moderator: Any, featured: bool) -> Comment:
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        if featured and not locked.can_be_answered:
+            raise CannotChange("Only a published comment can be featured.")
+        if (locked.featured_at is not None) == featured:
+            return locked  # already so: a second click changes (and audits) nothing
+        locked.featured_at = timezone.now() if featured else None
+        locked.save(update_fields=["featured_at"])
+        record_comment_event(
+            comment=locked,
+            actor=moderator,
+            action=EventAction.FEATURED if featured else EventAction.UNFEATURED,
+            from_status=locked.status,
+            to_status=locked.status,
+        )
+    return locked
+
+
+def edit_comment(*, comment: Comment, author: Any, body: str) -> Comment:
+    """Replace the text of the author's own comment within the edit window, and score it again.
+
+    The version it replaces is kept (`CommentRevision`, with its scores) for the moderators. A
+    published comment stays up while the worker scores the edit, and leaves public view if the
+    policy then holds or rejects it; a held one goes back to pending. Bumping `revision` is
+    what makes the worker score again (see `Comment.needs_scoring`) and what stops a task still
+    scoring the old text from deciding on it.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        if locked.author_id != author.pk:
+            raise CannotChange("You can only edit your own comments.")
+        if not locked.can_be_edited(now):
+            raise CannotChange("This comment can no longer be edited.")
+        if body == locked.body:
+            return locked
+        CommentRevision.objects.create(
+            comment=locked,
+            number=locked.revision,
+            body=locked.body,
+            status=locked.status,
+            scores=locked.scores,
+            risk=locked.risk,
+            reason_codes=locked.reason_codes,
+            model_version_id=locked.model_version_id,
+            written_at=locked.edited_at or locked.created_at,
+            replaced_at=now,
+        )
+        from_status = locked.status
+        locked.body = body
+        locked.edited_at = now
+        locked.revision += 1
+        if locked.status == CommentStatus.HELD:
+            locked.status = CommentStatus.PENDING
+        # The highlighted spans were offsets into the old text; the re-score writes new ones.
+        locked.explanations = {}
+        locked.scoring_requested_at = now
+        locked.scoring_attempts = 0
+        locked.scoring_error = ""
+        locked.save(
+            update_fields=[
+                "body",
+                "edited_at",
+                "revision",
+                "status",
+                "explanations",
+                "scoring_requested_at",
+                "scoring_attempts",
+                "scoring_error",
+            ]
+        )
+        record_comment_event(
+            comment=locked,
+            actor=author,
+            action=EventAction.EDITED,
+            from_status=from_status,
+            to_status=locked.status,
+        )
+        comment_id = locked.pk
+        # on_commit rather than delay_on_commit, as in submit_comment: a dead broker must not
+        # fail the reader's edit; the sweeper re-enqueues it.
+        transaction.on_commit(lambda: tasks.enqueue_scoring(comment_id=comment_id))
+    return locked
+
+
+def delete_own_comment(*, comment: Comment, author: Any) -> Comment:
+    """Soft-delete the author's own comment: its place in the thread stays, its text is kept
+    for the moderators, and readers see "Deleted by its author"."""
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        if locked.author_id != author.pk:
+            raise CannotChange("You can only delete your own comments.")
+        if locked.is_deleted:
+            return locked
+        locked.deleted_at = timezone.now()
+        locked.featured_at = None
+        locked.save(update_fields=["deleted_at", "featured_at"])
+        locked.refresh_parent_reply_count()
+        record_comment_event(
+            comment=locked,
+            actor=author,
+            action=EventAction.DELETED_BY_AUTHOR,
+            from_status=locked.status,
+            to_status=locked.status,
+        )
+    return locked

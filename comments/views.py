@@ -10,19 +10,47 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
-from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_cookie, vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from articles.models import Article
-from comments.forms import CommentForm, ReportForm
-from comments.models import AuthorStanding, Comment, CommentStatus, Report, ReportReason
-from comments.services import AlreadyReported, CannotReport, report_comment, submit_comment
+from comments import throttle
+from comments.conversation import all_comments, find_node, thread_nodes
+from comments.forms import CommentForm, EditForm, ReportForm
+from comments.models import (
+    AuthorStanding,
+    Comment,
+    CommentOrder,
+    CommentStatus,
+    Reaction,
+    Report,
+    ReportReason,
+)
+from comments.services import (
+    AlreadyReported,
+    CannotAnswer,
+    CannotChange,
+    CannotReport,
+    delete_own_comment,
+    edit_comment,
+    report_comment,
+    submit_comment,
+    toggle_reaction,
+)
 from newsroom.http import HtmxHttpRequest
 
 # How many of a reader's own undecided comments the article page lists above the others.
 OWN_COMMENTS_SHOWN = 20
+# How many featured comments head the conversation.
+FEATURED_SHOWN = 5
+ORDER_COOKIE_SECONDS = 365 * 24 * 3600
 REPORT_THANKS = "Thank you: the moderators will look at this comment."
+REPLY_POSTED = "Your reply is posted: it appears once it has been checked."
+REACTING_TOO_FAST = "You are reacting too fast. Wait a moment and try again."
+EDIT_TOO_LATE = "This comment can no longer be edited."
+EDITED = "Your comment is edited: the change is checked again."
+DELETED = "Your comment is deleted."
 SIGNED_OUT = "You are signed out, so your comment was not posted. Sign in to post it."
 SIGNED_OUT_DRAFT_KEPT = (
     "You are signed out, so your comment was not posted yet. Sign in: your text is kept in "
@@ -30,20 +58,44 @@ SIGNED_OUT_DRAFT_KEPT = (
 )
 
 
+def comment_order(request: HttpRequest) -> tuple[str, bool]:
+    """The order the reader asked for (in the URL), else the one remembered in their cookie.
+
+    Returns the order and whether the URL asked for it (then the cookie is set to remember it).
+    A cookie, not the session: an anonymous reader's choice must not write a session row.
+    """
+    asked = request.GET.get("sort", "")
+    if asked in CommentOrder.values:
+        return asked, True
+    remembered = request.COOKIES.get(settings.COMMENT_ORDER_COOKIE, "")
+    return (remembered if remembered in CommentOrder.values else CommentOrder.OLDEST), False
+
+
 def comment_section(
-    request: HtmxHttpRequest, article: Article, *, form: CommentForm | None = None
+    request: HtmxHttpRequest,
+    article: Article,
+    *,
+    form: CommentForm | None = None,
+    replying_to: Comment | None = None,
+    reply_form: CommentForm | None = None,
+    editing: Comment | None = None,
+    edit_form: EditForm | None = None,
 ) -> dict[str, Any]:
-    """Build the context of an article's comment section: a constant number of queries."""
-    published = (
-        Comment.objects.visible()
-        .for_article(article)
-        .select_related("author")
-        .order_by("created_at", "id")
-    )
-    page = Paginator(published, settings.COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    """Build the context of an article's comment section: a constant number of queries,
+    whatever the shape of its threads (see comments.conversation)."""
+    order, _ = comment_order(request)
+    visible = Comment.objects.visible().for_article(article).select_related("author")
+    top = visible.top_level().sorted_by(order)
+    page = Paginator(top, settings.COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    roots = list(page)
+    threads = thread_nodes(roots, visible.in_threads([c.pk for c in roots]))
+    featured = list(visible.featured().filter(deleted_at__isnull=True)[:FEATURED_SHOWN])
+    shown_ids = [c.pk for c in all_comments(threads)] + [c.pk for c in featured]
     own: list[Comment] = []
-    reported_ids: set[int] = set()
     refusal = None
+    expanded = find_node(threads, _int(request.GET.get("thread")))
+    if expanded is not None:
+        expanded.expanded = True
     if request.user.is_authenticated:
         standing = AuthorStanding.objects.filter(author=request.user).first()
         refusal = standing.posting_refusal() if standing is not None else None
@@ -57,27 +109,71 @@ def comment_section(
             .select_related("author")
             .order_by("-created_at", "-id")[:OWN_COMMENTS_SHOWN]
         )
-        reported_ids = set(
-            Report.objects.filter(reporter=request.user, comment__in=list(page)).values_list(
-                "comment_id", flat=True
-            )
-        )
     return {
         "article": article,
         "page": page,
+        "threads": threads,
+        "featured": featured,
+        "comment_count": visible.count(),
+        "order": order,
+        "orders": CommentOrder.choices,
         "own_comments": own,
         "form": form,
         "posting_refusal": refusal,
-        "reported_ids": reported_ids,
-        "report_reasons": ReportReason.choices,
+        **reader_marks(request, shown_ids),
+        "replying_to": replying_to,
+        "reply_form": reply_form,
+        "editing": editing,
+        "edit_form": edit_form,
     }
 
 
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
+
+
+def reader_marks(request: HttpRequest, comment_ids: list[int]) -> dict[str, Any]:
+    """What the comment controls need to know about this reader: which of these comments they
+    reported and reacted to (one query each, signed in only), whether they moderate."""
+    marks: dict[str, Any] = {
+        "reported_ids": set(),
+        "reacted_ids": set(),
+        "is_moderator": False,
+        "report_reasons": ReportReason.choices,
+        "reaction_label": settings.COMMENT_REACTION_LABEL,
+    }
+    if request.user.is_authenticated:
+        marks["reported_ids"] = set(
+            Report.objects.filter(reporter=request.user, comment__in=comment_ids).values_list(
+                "comment_id", flat=True
+            )
+        )
+        marks["reacted_ids"] = set(
+            Reaction.objects.filter(reader=request.user, comment__in=comment_ids).values_list(
+                "comment_id", flat=True
+            )
+        )
+        marks["is_moderator"] = request.user.has_perm("comments.moderate_comment")
+    return marks
+
+
 @require_GET
+@vary_on_cookie
 def article_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A story and its comment section: what a reader comes for."""
     article = get_object_or_404(Article.objects.live(), slug=slug)
-    return render(request, "comments/article_detail.html", comment_section(request, article))
+    response = render(request, "comments/article_detail.html", comment_section(request, article))
+    order, asked = comment_order(request)
+    if asked:
+        response.set_cookie(
+            settings.COMMENT_ORDER_COOKIE,
+            order,
+            max_age=ORDER_COOKIE_SECONDS,
+            samesite="Lax",
+            httponly=True,
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    return response
 
 
 @require_POST
@@ -188,3 +284,193 @@ def report(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         errors = [str(e) for field in form.errors.values() for e in field]
         messages.error(request, "Report not sent: " + " ".join(errors))
     return redirect(back)
+
+
+def _signed_out(request: HtmxHttpRequest, back: str) -> HttpResponse:
+    """Send a signed-out reader to sign in and back; htmx follows with a client redirect."""
+    to_login = redirect_to_login(back)
+    if request.htmx:
+        return HttpResponseClientRedirect(to_login.url)
+    return to_login
+
+
+def _back_to(comment: Comment) -> str:
+    return f"{comment.article.get_absolute_url()}#comment-{comment.pk}"
+
+
+def _answerable(pk: int) -> Comment:
+    """A public comment readers may answer, or 404: nobody replies to an unpublished one."""
+    comment = get_object_or_404(Comment.objects.select_related("article", "author"), pk=pk)
+    if not comment.can_be_answered:
+        raise Http404("No such comment.")
+    return comment
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Reply to a published comment: the form (GET), and posting the reply (POST).
+
+    Without JavaScript the form is shown at the top of the article page, under the comment it
+    answers; with htmx it opens in place under the comment.
+    """
+    parent = _answerable(pk)
+    article = parent.article
+    if not request.user.is_authenticated:
+        return _signed_out(request, _back_to(parent))
+    reply_id = f"reply-{parent.pk}-%s"
+    if request.method == "GET":
+        form = CommentForm(article=article, author=request.user, auto_id=reply_id)
+        status = 200
+    else:
+        form = CommentForm(request.POST, article=article, author=request.user, auto_id=reply_id)
+        status = 400
+        if form.is_valid():
+            try:
+                comment = submit_comment(
+                    article=article,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    parent=parent,
+                )
+            except CannotAnswer as exc:
+                form.add_error(None, str(exc))
+            else:
+                if request.htmx:
+                    posted = {"comment": comment, "parent": parent, "article": article}
+                    return render(request, "comments/article_detail.html#reply-posted", posted)
+                messages.success(request, REPLY_POSTED)
+                return redirect(_back_to(comment))
+        elif form.is_rate_limited:
+            status = 429
+    if request.htmx:
+        # htmx swaps 2xx responses only: the form comes back with its errors in place.
+        again: dict[str, Any] = {"reply_form": form, "parent": parent, "article": article}
+        return render(request, "comments/article_detail.html#reply-form", again)
+    context = comment_section(request, article, replying_to=parent, reply_form=form)
+    return render(
+        request, "comments/article_detail.html", context, status=status if form.errors else 200
+    )
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def react(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Add or take back the reader's reaction to a published comment."""
+    comment = _answerable(pk)
+    if not request.user.is_authenticated:
+        return _signed_out(request, _back_to(comment))
+    error = ""
+    reacted = Reaction.objects.filter(comment=comment, reader=request.user).exists()
+    if not throttle.allows(
+        f"reaction:{request.user.pk}",
+        limit=settings.REACTION_RATE_LIMIT,
+        window_seconds=settings.REACTION_RATE_WINDOW_SECONDS,
+    ):
+        error = REACTING_TOO_FAST
+    else:
+        try:
+            reacted = toggle_reaction(comment=comment, reader=request.user)
+        except CannotAnswer as exc:
+            error = str(exc)
+    if request.htmx:
+        comment.refresh_from_db(fields=["reaction_count"])
+        context = {
+            "comment": comment,
+            "reacted_ids": {comment.pk} if reacted else set(),
+            "reaction_label": settings.COMMENT_REACTION_LABEL,
+            "reaction_error": error,
+        }
+        # 200 with the error in place: htmx swaps 2xx responses only.
+        return render(request, "comments/_reaction_control.html", context)
+    if error:
+        messages.warning(request, error)
+    return redirect(_back_to(comment))
+
+
+def _own(request: HtmxHttpRequest, pk: int) -> Comment:
+    """The signed-in reader's own comment, or 404 (whoever else's it is)."""
+    comment = get_object_or_404(Comment.objects.select_related("article", "author"), pk=pk)
+    if comment.author_id != request.user.pk:
+        raise Http404("No such comment.")
+    return comment
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Edit one's own comment within COMMENT_EDIT_WINDOW_SECONDS; the edit is scored again."""
+    if not request.user.is_authenticated:
+        comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
+        return _signed_out(request, _back_to(comment))
+    comment = _own(request, pk)
+    edit_id = f"edit-{comment.pk}-%s"
+    if request.method == "GET":
+        form = EditForm(initial={"body": comment.body}, author=request.user, auto_id=edit_id)
+        if not comment.can_be_edited():
+            form.add_error(None, EDIT_TOO_LATE)
+    else:
+        form = EditForm(request.POST, author=request.user, auto_id=edit_id)
+        if form.is_valid():
+            try:
+                comment = edit_comment(
+                    comment=comment, author=request.user, body=form.cleaned_data["body"]
+                )
+            except CannotChange as exc:
+                form.add_error(None, str(exc))
+            else:
+                if request.htmx:
+                    # The form asked to swap itself; the answer is the whole edited comment.
+                    response = _comment_fragment(request, comment)
+                    return reswap(retarget(response, f"#comment-{comment.pk}"), "outerHTML")
+                messages.success(request, EDITED)
+                return redirect(_back_to(comment))
+    if request.htmx:
+        context = {"comment": comment, "edit_form": form}
+        return render(request, "comments/article_detail.html#edit-form", context)
+    context = comment_section(request, comment.article, editing=comment, edit_form=form)
+    status = 400 if form.errors and request.method == "POST" else 200
+    return render(request, "comments/article_detail.html", context, status=status)
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Soft-delete one's own comment: its place in the thread stays."""
+    if not request.user.is_authenticated:
+        comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
+        return _signed_out(request, _back_to(comment))
+    comment = delete_own_comment(comment=_own(request, pk), author=request.user)
+    if request.htmx:
+        return _comment_fragment(request, comment)
+    messages.success(request, DELETED)
+    return redirect(_back_to(comment))
+
+
+def _comment_fragment(request: HtmxHttpRequest, comment: Comment) -> HttpResponse:
+    """One comment as the conversation shows it, for an htmx swap after its author acted."""
+    context = {
+        "comment": comment,
+        "report_reasons": ReportReason.choices,
+        "reaction_label": settings.COMMENT_REACTION_LABEL,
+    }
+    return render(request, "comments/_comment.html", context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def replies(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The rest of a comment's replies, after the first COMMENT_REPLIES_SHOWN ("Show N more").
+
+    With htmx, just those threads, in place; without, the article page with the thread open.
+    """
+    comment = _answerable(pk)
+    if not request.htmx:
+        return redirect(f"{comment.article.get_absolute_url()}?thread={pk}#comment-{pk}")
+    root = comment if comment.root_id is None else _answerable(comment.root_id)
+    visible = Comment.objects.visible().select_related("author")
+    threads = thread_nodes([root], visible.in_threads([root.pk]))
+    node = find_node(threads, pk)
+    rest = node.more_children if node is not None else []
+    context = {"nodes": rest, **reader_marks(request, [c.pk for c in all_comments(rest)])}
+    return render(request, "comments/article_detail.html#more-replies", context)

@@ -68,6 +68,7 @@ def undo_decision(*, comment: Comment, moderator: Any, now: datetime | None = No
         locked.status = last.from_status
         locked.decided_at = now
         locked.save(update_fields=["status", "decided_at"])
+        locked.refresh_parent_reply_count()
         # The decision resolved the comment's open reports (comments.services): reopen them.
         Report.objects.filter(comment=locked, resolved_by=moderator, resolved_at=decided_at).update(
             resolved_at=None, resolved_by=None
@@ -144,6 +145,10 @@ def moderate_in_bulk(
         Report.objects.open().filter(comment__in=decided).update(
             resolved_at=stamp, resolved_by=moderator
         )
+        # One more statement, whatever the batch: the replies' parents recount their replies.
+        Comment.objects.filter(
+            pk__in=Comment.objects.filter(pk__in=decided, parent__isnull=False).values("parent_id")
+        ).refresh_reply_counts()
         # The lock above makes these equal; a difference would mean a comment without its
         # audit event, so refuse the whole batch rather than commit it.
         if moved != changed:
@@ -201,6 +206,11 @@ def undo_bulk(*, batch: str, moderator: Any, now: datetime | None = None) -> int
             Comment.objects.filter(
                 pk__in=back.filter(to_status=status).values("comment_id")
             ).update(status=status, decided_at=now)
+        Comment.objects.filter(
+            pk__in=Comment.objects.filter(
+                pk__in=back.values("comment_id"), parent__isnull=False
+            ).values("parent_id")
+        ).refresh_reply_counts()
         Report.objects.filter(
             comment__in=back.values("comment_id"), resolved_by=moderator, resolved_at=decided_at
         ).update(resolved_at=None, resolved_by=None)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from moderation.views import authors, oversight, queue, rules
+from moderation.views import authors, conversation, oversight, queue, rules
 
 app_name = "moderation"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("bulk/undo/", queue.bulk_undo, name="bulk-undo"),
     # Before the catch-all decision route below, which would otherwise take "undo" as a decision.
     path("comments/<int:pk>/undo/", queue.undo, name="undo"),
+    path("comments/<int:pk>/feature/", conversation.feature, name="feature"),
     path("comments/<int:pk>/<str:action>/", queue.decide, name="decide"),
     # Authors (the drawer): the record and history, and the actions on an author.
     path("authors/<int:pk>/", authors.author_detail, name="author"),

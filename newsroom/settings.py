@@ -331,6 +331,17 @@ COMMENT_MAX_LENGTH = 5000
 COMMENTS_PER_PAGE = 50
 COMMENT_RATE_LIMIT = envint("COMMENT_RATE_LIMIT", 5)  # comments per account...
 COMMENT_RATE_WINDOW_SECONDS = envint("COMMENT_RATE_WINDOW_SECONDS", 60)  # ...per this window
+# The conversation (issue 11): replies nest this deep (0 is top level), deeper ones show flat.
+COMMENT_MAX_DEPTH = 3
+# Replies shown under a comment before "Show N more replies".
+COMMENT_REPLIES_SHOWN = envint("COMMENT_REPLIES_SHOWN", 3)
+# How long after posting its author may edit a comment (the edit is scored again).
+COMMENT_EDIT_WINDOW_SECONDS = envint("COMMENT_EDIT_WINDOW_SECONDS", 5 * 60)
+COMMENT_REACTION_LABEL = os.environ.get("COMMENT_REACTION_LABEL", "Respect")
+REACTION_RATE_LIMIT = envint("REACTION_RATE_LIMIT", 30)  # reactions per account...
+REACTION_RATE_WINDOW_SECONDS = envint("REACTION_RATE_WINDOW_SECONDS", 60)  # ...per this window
+# The cookie that remembers a reader's chosen order of comments (no session needed for it).
+COMMENT_ORDER_COOKIE = "comment_order"
 
 # Moderation policy: a comment scoring below `publish` on every label is published, at or above
 # `reject` on any label is rejected, anything between is held for a moderator.

@@ -394,13 +394,110 @@ def moderation_queue_figures() -> None:
     )
 
 
+def cpu_ms(action: Callable[[], object], runs: int = RUNS) -> float:
+    """Median CPU time of this process (time.process_time) per call: what a request costs the
+    web server, without the waits on the database server or Redis."""
+    timings = []
+    for _ in range(runs):
+        started = time.process_time()
+        action()
+        timings.append((time.process_time() - started) * 1000)
+    return statistics.median(timings)
+
+
+def conversation_figures() -> None:
+    """Issue 11: the article page with 200 published comments, 60 of them replies with
+    reactions, against the anchor of the same page with 20 flat comments; and the cost of a
+    reply and a reaction beside a comment."""
+    from articles.models import Article
+    from comments.models import Comment, Reaction
+
+    users = get_user_model().objects
+    readers = [users.create_user(f"conv-reader-{i}") for i in range(10)]
+    flat = Article.objects.create(slug="conv-flat", title="Twenty flat", body="One.")
+    Comment.objects.bulk_create(
+        Comment(article=flat, author=readers[i % 10], body=f"Flat {i}", status="published")
+        for i in range(20)
+    )
+    threaded = Article.objects.create(slug="conv-threads", title="Two hundred", body="One.")
+    tops = Comment.objects.bulk_create(
+        Comment(article=threaded, author=readers[i % 10], body=f"Top {i}", status="published")
+        for i in range(140)
+    )
+    parent = tops[0]
+    for i in range(60):  # half under the first 30 top-level comments, half in one deep chain
+        parent = tops[i] if i % 2 else parent
+        root = parent.root_id or parent.pk
+        reply = Comment.objects.create(
+            article=threaded,
+            author=readers[(i + 1) % 10],
+            body=f"Reply {i}: see https://example.org/{i}",
+            status="published",
+            parent=parent,
+            root_id=root,
+            depth=min(parent.depth + 1, settings.COMMENT_MAX_DEPTH),
+        )
+        fans = [r for r in readers[:3] if r.pk != reply.author_id]
+        Reaction.objects.bulk_create(Reaction(comment=reply, reader=r) for r in fans)
+        Comment.objects.filter(pk=reply.pk).update(reaction_count=len(fans))
+        parent = reply
+    Comment.objects.filter(article=threaded).refresh_reply_counts()
+
+    visitor = Client()
+    print(f"\nconversation (issue 11): median CPU ms of this process over {RUNS} runs")
+    figures = {}
+    for name, article in [("20 flat comments", flat), ("200 comments, 60 replies", threaded)]:
+
+        def show(url: str = article.get_absolute_url()) -> None:
+            assert visitor.get(url).status_code == 200
+
+        figures[name] = cpu_ms(show)
+        print(f"article page, {name:25} {figures[name]:7.1f} ms CPU, {queries(show)} queries")
+    ratio = figures["200 comments, 60 replies"] / figures["20 flat comments"]
+    print(f"threaded page / flat page (anchor):      {ratio:5.1f}x")
+
+    settings.COMMENT_RATE_LIMIT = 10**6
+    settings.REACTION_RATE_LIMIT = 10**6
+    poster = Client()
+    poster.force_login(readers[5])
+    target = tops[7]
+
+    def post_comment() -> None:
+        response = poster.post(
+            f"/articles/{threaded.slug}/comments/",
+            {"body": "A fair point."},
+            HTTP_HX_REQUEST="true",
+        )
+        assert response.status_code == 200
+
+    def post_reply() -> None:
+        response = poster.post(
+            f"/comments/{target.pk}/reply/", {"body": "I agree."}, HTTP_HX_REQUEST="true"
+        )
+        assert response.status_code == 200
+
+    def react() -> None:  # alternately adds and takes back the reaction: both are writes
+        response = poster.post(f"/comments/{target.pk}/react/", HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+
+    anchor = cpu_ms(post_comment)
+    print(f"post a comment (htmx, anchor):           {anchor:7.2f} ms CPU")
+    for name, action in [("post a reply (htmx):", post_reply), ("react (htmx, toggle):", react)]:
+        cost = cpu_ms(action)
+        print(f"{name:40} {cost:7.2f} ms CPU, {cost / anchor:4.2f}x a comment")
+
+
 if __name__ == "__main__":
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
+        if sys.argv[1:] == ["conversation"]:  # just these figures, without training a model
+            conversation_figures()
+            raise SystemExit(0)
         main()
         perspective_figures()
         worst_case_scoring_figures()
         moderation_queue_figures()
+        conversation_figures()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

@@ -108,3 +108,47 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", restore);
   else restore();
 })();
+
+// A live character counter under every comment, reply and edit form (textareas with
+// data-limit). The textarea has no maxlength on purpose: the browser would cut a long paste
+// without a word. Here the reader sees how far over the limit they are and shortens it
+// themselves; the server refuses an overlong text with its count. Only the warnings are
+// announced (role=status changes at the thresholds), not every keystroke.
+(function () {
+  "use strict";
+
+  var WARN_AT = 0.9; // of the limit
+
+  function update(textarea) {
+    var form = textarea.closest("form");
+    var counter = form && form.querySelector("[data-counter]");
+    if (!counter) return;
+    var limit = parseInt(textarea.getAttribute("data-limit"), 10);
+    var length = textarea.value.length;
+    var state = length > limit ? "over" : length >= limit * WARN_AT ? "near" : "ok";
+    var text = length.toLocaleString() + " / " + limit.toLocaleString() + " characters";
+    if (state === "over") {
+      text = (length - limit).toLocaleString() + " characters over the " + limit.toLocaleString() +
+        "-character limit: shorten it before posting (nothing was cut).";
+    } else if (state === "near") {
+      text = (limit - length).toLocaleString() + " characters left.";
+    }
+    counter.textContent = text;
+    if (counter.getAttribute("data-state") !== state) {
+      counter.setAttribute("data-state", state);
+      counter.setAttribute("aria-live", state === "ok" ? "off" : "polite");
+    }
+  }
+
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    if (target && target.matches && target.matches("textarea[data-limit]")) update(target);
+  });
+
+  function all() {
+    document.querySelectorAll("textarea[data-limit]").forEach(update);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", all);
+  else all();
+  document.addEventListener("htmx:afterSettle", all);
+})();

@@ -20,6 +20,7 @@ def queue_urls(comment: Comment) -> list[tuple[str, str]]:
         ("post", reverse("moderation:bulk")),
         ("post", reverse("moderation:bulk-undo")),
         ("post", reverse("moderation:undo", args=[comment.pk])),
+        ("post", reverse("moderation:feature", args=[comment.pk])),
         *[
             ("post", reverse("moderation:decide", args=[comment.pk, action]))
             for action in ("approve", "reject", "restore", "dismiss")
