@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -16,61 +14,17 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from articles.models import Article
 from comments.forms import CommentForm, ReportForm
-from comments.models import AuthorStanding, Comment, CommentStatus, Report, ReportReason
+from comments.models import Comment, ReportReason
+from comments.reading import comment_section
 from comments.services import AlreadyReported, CannotReport, report_comment, submit_comment
 from newsroom.http import HtmxHttpRequest
 
-# How many of a reader's own undecided comments the article page lists above the others.
-OWN_COMMENTS_SHOWN = 20
 REPORT_THANKS = "Thank you: the moderators will look at this comment."
 SIGNED_OUT = "You are signed out, so your comment was not posted. Sign in to post it."
 SIGNED_OUT_DRAFT_KEPT = (
     "You are signed out, so your comment was not posted yet. Sign in: your text is kept in "
     "this tab and will be back in the form."
 )
-
-
-def comment_section(
-    request: HtmxHttpRequest, article: Article, *, form: CommentForm | None = None
-) -> dict[str, Any]:
-    """Build the context of an article's comment section: a constant number of queries."""
-    published = (
-        Comment.objects.visible()
-        .for_article(article)
-        .select_related("author")
-        .order_by("created_at", "id")
-    )
-    page = Paginator(published, settings.COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    own: list[Comment] = []
-    reported_ids: set[int] = set()
-    refusal = None
-    if request.user.is_authenticated:
-        standing = AuthorStanding.objects.filter(author=request.user).first()
-        refusal = standing.posting_refusal() if standing is not None else None
-        if form is None and article.accepts_comments and refusal is None:
-            form = CommentForm(article=article, author=request.user)
-        own = list(
-            Comment.objects.for_article(article)
-            .by_author(request.user)
-            # Their comments the public does not see: undecided, rejected, or hidden by reports.
-            .exclude(status=CommentStatus.PUBLISHED, hidden_at__isnull=True)
-            .select_related("author")
-            .order_by("-created_at", "-id")[:OWN_COMMENTS_SHOWN]
-        )
-        reported_ids = set(
-            Report.objects.filter(reporter=request.user, comment__in=list(page)).values_list(
-                "comment_id", flat=True
-            )
-        )
-    return {
-        "article": article,
-        "page": page,
-        "own_comments": own,
-        "form": form,
-        "posting_refusal": refusal,
-        "reported_ids": reported_ids,
-        "report_reasons": ReportReason.choices,
-    }
 
 
 @require_GET
