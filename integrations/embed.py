@@ -62,7 +62,10 @@ def story_url(raw: str) -> str:
 
 def story_title(raw: str, *, fallback: str) -> str:
     """The host page's title as sent by the script: printable, one line, at most 300 characters."""
-    printable = "".join(c for c in raw if unicodedata.category(c)[0] != "C")
+    # Control and format characters go (line breaks become spaces), then runs of spaces.
+    printable = "".join(
+        (" " if c.isspace() else "") if unicodedata.category(c)[0] == "C" else c for c in raw
+    )
     title = " ".join(printable.split())[:MAX_TITLE_LENGTH].strip()
     return title or fallback[:MAX_TITLE_LENGTH]
 

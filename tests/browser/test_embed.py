@@ -164,7 +164,7 @@ def test_it_signs_the_hosts_reader_in_with_its_token_and_they_post(
         (
             lambda: jwt.encode(
                 {"iat": int(time.time()), "exp": int(time.time()) + 60, "user": {"id": "1"}},
-                "not-the-hosts-secret",
+                "not-the-hosts-secret-but-as-long-as-one",
                 algorithm="HS256",
             ),
             "matches none of this site's SSO secrets",

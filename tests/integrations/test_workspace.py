@@ -91,12 +91,15 @@ def test_it_lists_corals_requests_with_the_answer_and_why_but_never_the_text(
 ) -> None:
     text = "you are a stupid idiot and everyone hates you"
     body = moderation_request(body=text)
-    assert client.post(
-        "/integrations/coral/moderate",
-        data=body,
-        content_type="application/json",
-        headers={"X-Coral-Signature": coral_signature(body, coral_secret)},
-    ).status_code == 200
+    assert (
+        client.post(
+            "/integrations/coral/moderate",
+            data=body,
+            content_type="application/json",
+            headers={"X-Coral-Signature": coral_signature(body, coral_secret)},
+        ).status_code
+        == 200
+    )
     logged = CoralModerationRequest.objects.get()
 
     page = moderator_client.get(CORAL).content.decode()
