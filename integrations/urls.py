@@ -11,6 +11,8 @@ app_name = "integrations"
 urlpatterns = [
     path("v1alpha1/comments:analyze", views.analyze, name="perspective-analyze"),
     path("v1alpha1/comments:suggestscore", views.suggest_score, name="perspective-suggestscore"),
+    # Where Google's client libraries read the methods from (see perspective.discovery_document).
+    path("$discovery/rest", views.discovery, name="perspective-discovery"),
     path("integrations/coral/moderate", views.coral_moderate, name="coral-moderate"),
     # The embed: the script a host page loads, the stream it frames, the frame's single sign-on.
     path("embed.js", embed.embed_script, name="embed-script"),
