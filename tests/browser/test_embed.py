@@ -19,6 +19,7 @@ from comments.models import Comment, CommentStatus
 from integrations.models import EmbedOrigin, SsoIdentity
 from tests.browser.axe import assert_accessible
 from tests.browser.embed_host import HostSite, serve
+from tests.browser.test_content_security_policy import watch_for_violations
 from tests.factories import make_comment, make_user
 
 pytestmark = [
@@ -102,6 +103,12 @@ def test_it_shows_a_new_storys_comments_in_a_frame_that_fits_them(
     grown = page.locator("#comments iframe").bounding_box()["height"]  # type: ignore[index]
     assert grown > empty + 100
 
+    # On a phone the stream fits the frame's width, and the frame follows its new height.
+    page.set_viewport_size({"width": 375, "height": 740})
+    assert frame.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    expect_frame_fits(page, frame)
+    assert_accessible(frame)
+
 
 def test_it_refuses_to_be_framed_by_a_site_not_allowed(
     live_server: Any, new_page: Callable[[], Page], host_site: HostSite
@@ -121,12 +128,18 @@ def test_it_refuses_to_be_framed_by_a_site_not_allowed(
     expect(frame.get_by_text("Add your comments")).to_have_count(0)
     assert not Article.objects.filter(embed_url__startswith=host_site.origin).exists()
 
+    # What it says to whoever opens it directly, accessibly.
+    page.goto(f"{live_server.url}/embed/stream?url={host_site.origin}{STORY_PATH}")
+    expect(page.get_by_text("This site may not embed the comments.")).to_be_visible()
+    assert_accessible(page)
+
 
 def test_it_signs_the_hosts_reader_in_with_its_token_and_they_post(
     new_page: Callable[[], Page], host_site: HostSite
 ) -> None:
     host_site.sso_token = sso_token()
     page = new_page()
+    violations = watch_for_violations(page)  # in the frame too: our strict policy applies there
     page.goto(f"{host_site.origin}{STORY_PATH}")
     frame = comment_frame(page)
     # The frame asked for the token, exchanged it for a session and reloaded, signed in.
@@ -149,6 +162,7 @@ def test_it_signs_the_hosts_reader_in_with_its_token_and_they_post(
     expect_frame_fits(page, frame)
     assert page.locator("#comments iframe").bounding_box()["height"] > before  # type: ignore[index]
     assert_accessible(frame)
+    assert violations == []
 
     # The same reader comes back: the same account, not a second one.
     page.context.clear_cookies()
