@@ -63,7 +63,8 @@ def serve(newsroom: str, port: int = 0) -> Iterator[HostSite]:
         thread.join()
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """`python -m tests.browser.embed_host NEWSROOM_URL [PORT]`: serve the page until stopped."""
     with serve(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 0) as running:
-        print(f"The host page: {running.origin}/2026/12/harbour-wall")
+        print(f"The host page: {running.origin}/2026/12/harbour-wall", flush=True)
         threading.Event().wait()
