@@ -87,7 +87,10 @@ def stream(request: HtmxHttpRequest) -> HttpResponse:
     else:
         parent = origin_of(request.GET.get("parent", ""))
         title = story_title(request.GET.get("title", ""), fallback=url)
-        article = services.embedded_story(url=url, title=title)
+        try:
+            article = services.embedded_story(url=url, title=title)
+        except services.TooManyNewStories:
+            return _refusal(request, "Too many new stories from this site: try again later.", 429)
         context = {
             **comment_section(request, article),
             "parent_origin": parent if parent in allowed else "",

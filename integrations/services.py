@@ -12,7 +12,9 @@ import re
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -159,6 +161,18 @@ def disallow_embed_origin(*, embed_origin: EmbedOrigin) -> None:
     embed_origin.delete()
 
 
+class TooManyNewStories(Exception):
+    """The site has had EMBED_NEW_STORIES_PER_HOUR stories created this hour."""
+
+
+def _take_new_story(*, origin: str) -> bool:
+    # Anyone may ask for /embed/stream with any URL of an allowed site, so creation is counted
+    # per site and hour (in the cache, like the API's rate limit): a site publishes far fewer.
+    hour = f"integrations:new-stories:{origin}:{int(time.time() // 3600)}"
+    cache.add(hour, 0, timeout=7200)
+    return int(cache.incr(hour)) <= int(settings.EMBED_NEW_STORIES_PER_HOUR)
+
+
 def embedded_story(*, url: str, title: str) -> Article:
     """The story published at `url` on an allowed site, created on its first view.
 
@@ -168,6 +182,8 @@ def embedded_story(*, url: str, title: str) -> Article:
     story = Article.objects.filter(embed_url=url).first()
     if story is not None:
         return story
+    if not _take_new_story(origin=urlsplit(url).netloc):
+        raise TooManyNewStories
     digest = hashlib.sha256(url.encode()).hexdigest()
     try:
         # Two first views racing: the unique embed_url lets one create, the other read it.

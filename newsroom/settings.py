@@ -402,6 +402,8 @@ if EMBED_CROSS_SITE_COOKIES:
 # two while rolling one over), and the longest life a token may claim (exp - iat).
 EMBED_SSO_SECRETS = envlist("EMBED_SSO_SECRETS", "")
 EMBED_SSO_MAX_LIFETIME_SECONDS = envint("EMBED_SSO_MAX_LIFETIME_SECONDS", 600)
+# Stories the embed may create for one site in an hour (anyone can ask for any URL of it).
+EMBED_NEW_STORIES_PER_HOUR = envint("EMBED_NEW_STORIES_PER_HOUR", 200)
 
 # Classifier training data: the labelled datasets that ship in the repository's data/ (each
 # plain or gzip-compressed), so a bare clone trains its first model with nothing beside it.

@@ -85,6 +85,21 @@ def test_it_names_a_story_without_a_title_by_its_address(client: Client) -> None
     assert Article.objects.get().title == STORY
 
 
+def test_it_creates_at_most_so_many_stories_for_a_site_in_an_hour(
+    client: Client, settings: Settings
+) -> None:
+    settings.EMBED_NEW_STORIES_PER_HOUR = 2
+    assert stream(client, url=f"{HOST}/one").status_code == 200
+    assert stream(client, url=f"{HOST}/two").status_code == 200
+
+    refused = stream(client, url=f"{HOST}/three")
+
+    assert refused.status_code == 429
+    assert Article.objects.count() == 2
+    assert stream(client, url=f"{HOST}/one").status_code == 200  # existing stories still show
+    assert stream(client, url="https://syndication.example.org/a").status_code == 200
+
+
 def test_it_refuses_a_story_of_a_site_not_allowed(client: Client) -> None:
     response = stream(client, url="https://elsewhere.example.net/story")
 
