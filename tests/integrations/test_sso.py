@@ -14,13 +14,17 @@ import pytest
 from integrations.sso import SsoError, verify_token
 
 SECRET = "the-host-sites-shared-secret-" + "x" * 40  # 64 bytes and more: no key warning
-NOW = int(time.time())
+
+
+def now() -> int:
+    # Read at each call, not at import: a long test run would otherwise age every token.
+    return int(time.time())
 
 
 def token(secret: str = SECRET, algorithm: str = "HS256", **claims: Any) -> str:
     payload = {
-        "iat": NOW,
-        "exp": NOW + 300,
+        "iat": now(),
+        "exp": now() + 300,
         "user": {"id": "42", "email": "ada@example.org", "username": "Ada L."},
         **claims,
     }
@@ -58,14 +62,18 @@ def unsigned() -> str:
     def part(data: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
-    payload = {"iat": NOW, "exp": NOW + 60, "user": {"id": "1", "email": "x@y.z", "username": "x"}}
+    payload = {
+        "iat": now(),
+        "exp": now() + 60,
+        "user": {"id": "1", "email": "x@y.z", "username": "x"},
+    }
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(payload)}."
 
 
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (lambda: token(exp=NOW - 120), "has expired"),
+        (lambda: token(exp=now() - 120), "has expired"),
         (
             lambda: token(secret="somebody-elses-secret-at-least-32-bytes"),
             "matches none of this site's SSO secrets",
@@ -74,8 +82,8 @@ def unsigned() -> str:
         (lambda: token(algorithm="HS512"), "only HS256 is accepted"),
         (lambda: token(exp=None), "no “exp” claim"),
         (lambda: token(iat=None), "no “iat” claim"),
-        (lambda: token(iat=NOW + 3600, exp=NOW + 3700), "issued in the future"),
-        (lambda: token(exp=NOW + 86400), "at most 600 are accepted"),
+        (lambda: token(iat=now() + 3600, exp=now() + 3700), "issued in the future"),
+        (lambda: token(exp=now() + 86400), "at most 600 are accepted"),
         (lambda: token(user={"id": "", "email": "a@b.c", "username": "A"}), "“user.id”"),
         (lambda: token(user={"id": "1", "username": "A"}), "“user.email”"),
         (lambda: token(user={"id": "1", "email": "a@b.c", "username": "A" * 151}), "longer"),
