@@ -44,6 +44,9 @@ class Article(models.Model):
         help_text="Close comments automatically this many days after publication; "
         "empty keeps them open.",
     )
+    # A story another site publishes and embeds our comments into (integrations' embed): its
+    # canonical address there. Created on the embed's first view; NULL for our own stories.
+    embed_url = models.URLField(max_length=2000, unique=True, null=True, blank=True)
 
     objects = ArticleQuerySet.as_manager()
 

@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,14 +18,11 @@ from comments import throttle
 from comments.conversation import all_comments, find_node, thread_nodes
 from comments.forms import CommentForm, EditForm, ReportForm
 from comments.models import (
-    AuthorStanding,
     Comment,
-    CommentOrder,
-    CommentStatus,
     Reaction,
-    Report,
     ReportReason,
 )
+from comments.reading import comment_order, comment_section, reader_marks
 from comments.services import (
     AlreadyReported,
     CannotAnswer,
@@ -40,10 +36,6 @@ from comments.services import (
 )
 from newsroom.http import HtmxHttpRequest
 
-# How many of a reader's own undecided comments the article page lists above the others.
-OWN_COMMENTS_SHOWN = 20
-# How many featured comments head the conversation.
-FEATURED_SHOWN = 5
 ORDER_COOKIE_SECONDS = 365 * 24 * 3600
 REPORT_THANKS = "Thank you: the moderators will look at this comment."
 REPLY_POSTED = "Your reply is posted: it appears once it has been checked."
@@ -56,105 +48,6 @@ SIGNED_OUT_DRAFT_KEPT = (
     "You are signed out, so your comment was not posted yet. Sign in: your text is kept in "
     "this tab and will be back in the form."
 )
-
-
-def comment_order(request: HttpRequest) -> tuple[str, bool]:
-    """The order the reader asked for (in the URL), else the one remembered in their cookie.
-
-    Returns the order and whether the URL asked for it (then the cookie is set to remember it).
-    A cookie, not the session: an anonymous reader's choice must not write a session row.
-    """
-    asked = request.GET.get("sort", "")
-    if asked in CommentOrder.values:
-        return asked, True
-    remembered = request.COOKIES.get(settings.COMMENT_ORDER_COOKIE, "")
-    return (remembered if remembered in CommentOrder.values else CommentOrder.OLDEST), False
-
-
-def comment_section(
-    request: HtmxHttpRequest,
-    article: Article,
-    *,
-    form: CommentForm | None = None,
-    replying_to: Comment | None = None,
-    reply_form: CommentForm | None = None,
-    editing: Comment | None = None,
-    edit_form: EditForm | None = None,
-) -> dict[str, Any]:
-    """Build the context of an article's comment section: a constant number of queries,
-    whatever the shape of its threads (see comments.conversation)."""
-    order, _ = comment_order(request)
-    visible = Comment.objects.visible().for_article(article).select_related("author")
-    top = visible.top_level().sorted_by(order)
-    page = Paginator(top, settings.COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    roots = list(page)
-    threads = thread_nodes(roots, visible.in_threads([c.pk for c in roots]))
-    featured = list(visible.featured().filter(deleted_at__isnull=True)[:FEATURED_SHOWN])
-    shown_ids = [c.pk for c in all_comments(threads)] + [c.pk for c in featured]
-    own: list[Comment] = []
-    refusal = None
-    expanded = find_node(threads, _int(request.GET.get("thread")))
-    if expanded is not None:
-        expanded.expanded = True
-    if request.user.is_authenticated:
-        standing = AuthorStanding.objects.filter(author=request.user).first()
-        refusal = standing.posting_refusal() if standing is not None else None
-        if form is None and article.accepts_comments and refusal is None:
-            form = CommentForm(article=article, author=request.user)
-        own = list(
-            Comment.objects.for_article(article)
-            .by_author(request.user)
-            # Their comments the public does not see: undecided, rejected, or hidden by reports.
-            .exclude(status=CommentStatus.PUBLISHED, hidden_at__isnull=True)
-            .select_related("author")
-            .order_by("-created_at", "-id")[:OWN_COMMENTS_SHOWN]
-        )
-    return {
-        "article": article,
-        "page": page,
-        "threads": threads,
-        "featured": featured,
-        "comment_count": visible.count(),
-        "order": order,
-        "orders": CommentOrder.choices,
-        "own_comments": own,
-        "form": form,
-        "posting_refusal": refusal,
-        **reader_marks(request, shown_ids),
-        "replying_to": replying_to,
-        "reply_form": reply_form,
-        "editing": editing,
-        "edit_form": edit_form,
-    }
-
-
-def _int(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else 0
-
-
-def reader_marks(request: HttpRequest, comment_ids: list[int]) -> dict[str, Any]:
-    """What the comment controls need to know about this reader: which of these comments they
-    reported and reacted to (one query each, signed in only), whether they moderate."""
-    marks: dict[str, Any] = {
-        "reported_ids": set(),
-        "reacted_ids": set(),
-        "is_moderator": False,
-        "report_reasons": ReportReason.choices,
-        "reaction_label": settings.COMMENT_REACTION_LABEL,
-    }
-    if request.user.is_authenticated:
-        marks["reported_ids"] = set(
-            Report.objects.filter(reporter=request.user, comment__in=comment_ids).values_list(
-                "comment_id", flat=True
-            )
-        )
-        marks["reacted_ids"] = set(
-            Reaction.objects.filter(reader=request.user, comment__in=comment_ids).values_list(
-                "comment_id", flat=True
-            )
-        )
-        marks["is_moderator"] = request.user.has_perm("comments.moderate_comment")
-    return marks
 
 
 @require_GET

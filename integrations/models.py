@@ -110,6 +110,23 @@ class ApiKey(models.Model):
         return f"api-key:{self.prefix}"
 
 
+class EmbedOrigin(models.Model):
+    """A site allowed to embed our comments: `scheme://host[:port]`, as a browser writes an origin.
+
+    The embed route lets exactly these origins frame it (CSP frame-ancestors), and creates a
+    story on first view only for a URL on one of them.
+    """
+
+    origin = models.CharField(max_length=300, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["origin"]
+
+    def __str__(self) -> str:
+        return self.origin
+
+
 class CoralStatus(models.TextChoices):
     """The statuses Coral's External Moderation Response accepts that our policy gives."""
 
@@ -273,3 +290,27 @@ class CoralModerationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Coral {self.action} on {self.story_id or '?'}: {self.status}"
+
+
+class SsoIdentity(models.Model):
+    """A reader of a host site signed in through the embed's single sign-on: who they are there.
+
+    Keyed by the token's issuer (which shared secret verified it) and subject (the host's user
+    id), never by email: a host may let a user change address, and two hosts may share one.
+    """
+
+    issuer = models.CharField(max_length=100)
+    subject = models.CharField(max_length=255)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identity"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_signed_in_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer}:{self.subject}"

@@ -237,3 +237,72 @@ def _languages(data: Mapping[str, Any], attributes: Mapping[str, Any]) -> list[s
 def _client_token(data: Mapping[str, Any]) -> str | None:
     token = data.get("clientToken")
     return token if isinstance(token, str) else None
+
+
+def discovery_document(root_url: str) -> dict[str, Any]:
+    """Our two methods as a Google API discovery document rooted at `root_url`.
+
+    Google's client libraries build a Perspective client from the document at
+    `https://commentanalyzer.googleapis.com/$discovery/rest?version=v1alpha1` (the Python sample
+    in Perspective's docs does: `discovery.build("commentanalyzer", "v1alpha1",
+    discoveryServiceUrl=...)`). Served at the same path here, with our address as `rootUrl`, it
+    makes such a client score with us by changing only the host of that URL. It names the same
+    service, resource, method ids and paths as Google's; the schemas are left open (we parse the
+    bodies ourselves and answer errors in Perspective's shapes).
+    """
+
+    def method(name: str, request: str, response: str, description: str) -> dict[str, Any]:
+        return {
+            "id": f"commentanalyzer.comments.{name}",
+            "path": f"v1alpha1/comments:{name}",
+            "flatPath": f"v1alpha1/comments:{name}",
+            "httpMethod": "POST",
+            "description": description,
+            "parameters": {},
+            "parameterOrder": [],
+            "request": {"$ref": request},
+            "response": {"$ref": response},
+        }
+
+    schemas = (
+        "AnalyzeCommentRequest",
+        "AnalyzeCommentResponse",
+        "SuggestCommentScoreRequest",
+        "SuggestCommentScoreResponse",
+    )
+    return {
+        "kind": "discovery#restDescription",
+        "discoveryVersion": "v1",
+        "id": "commentanalyzer:v1alpha1",
+        "name": "commentanalyzer",
+        "version": "v1alpha1",
+        "title": "Perspective Comment Analyzer API (newsroom)",
+        "protocol": "rest",
+        "rootUrl": root_url,
+        "servicePath": "",
+        "baseUrl": root_url,
+        "batchPath": "batch",
+        "parameters": {
+            "key": {"type": "string", "location": "query", "description": "API key."},
+            "alt": {"type": "string", "location": "query", "default": "json", "enum": ["json"]},
+        },
+        "resources": {
+            "comments": {
+                "methods": {
+                    "analyze": method(
+                        "analyze",
+                        "AnalyzeCommentRequest",
+                        "AnalyzeCommentResponse",
+                        "Analyzes the provided text and returns scores for requested attributes.",
+                    ),
+                    "suggestscore": method(
+                        "suggestscore",
+                        "SuggestCommentScoreRequest",
+                        "SuggestCommentScoreResponse",
+                        "Suggest comment scores as training data.",
+                    ),
+                }
+            }
+        },
+        "schemas": {name: {"id": name, "type": "object"} for name in schemas},
+    }

@@ -6,20 +6,26 @@ needs it.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.text import slugify
 
+from articles.models import Article
 from comments.models import Comment, ExternalLabel, ModerationEvent
 from integrations import webhooks
 from integrations.coral import CoralRequest
@@ -28,8 +34,10 @@ from integrations.models import (
     ApiKey,
     CoralModerationRequest,
     DeliveryStatus,
+    EmbedOrigin,
     OutboxCursor,
     Scope,
+    SsoIdentity,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
@@ -37,6 +45,7 @@ from integrations.models import (
     new_raw_key,
 )
 from integrations.perspective import ATTRIBUTES, SuggestRequest
+from integrations.sso import SsoClaims
 
 logger = logging.getLogger(__name__)
 
@@ -495,3 +504,90 @@ def _record_attempt(delivery: WebhookDelivery, outcome: webhooks.Outcome) -> Web
         "delivered" if outcome.delivered else outcome.error,
     )
     return delivery
+
+
+def allow_embed_origin(*, origin: str) -> EmbedOrigin:
+    """Let `origin` (normalized by the form) embed the comments and create stories."""
+    return EmbedOrigin.objects.create(origin=origin)
+
+
+def disallow_embed_origin(*, embed_origin: EmbedOrigin) -> None:
+    """Stop `embed_origin` framing the embed; its stories and their comments stay."""
+    embed_origin.delete()
+
+
+class TooManyNewStories(Exception):
+    """The site has had EMBED_NEW_STORIES_PER_HOUR stories created this hour."""
+
+
+def _take_new_story(*, origin: str) -> bool:
+    # Anyone may ask for /embed/stream with any URL of an allowed site, so creation is counted
+    # per site and hour (in the cache, like the API's rate limit): a site publishes far fewer.
+    hour = f"integrations:new-stories:{origin}:{int(time.time() // 3600)}"
+    cache.add(hour, 0, timeout=7200)
+    return int(cache.incr(hour)) <= int(settings.EMBED_NEW_STORIES_PER_HOUR)
+
+
+def embedded_story(*, url: str, title: str) -> Article:
+    """The story published at `url` on an allowed site, created on its first view.
+
+    `title` (from the host page's metadata, checked by the caller) names it only at creation:
+    later views cannot retitle a story, or any page of the site could rename it.
+    """
+    story = Article.objects.filter(embed_url=url).first()
+    if story is not None:
+        return story
+    if not _take_new_story(origin=urlsplit(url).netloc):
+        raise TooManyNewStories
+    digest = hashlib.sha256(url.encode()).hexdigest()
+    try:
+        # Two first views racing: the unique embed_url lets one create, the other read it.
+        with transaction.atomic():
+            return Article.objects.create(
+                embed_url=url,
+                slug=f"{slugify(title)[:60].strip('-') or 'story'}-{digest[:10]}",
+                title=title,
+                body=f"This story is published at {url}",
+            )
+    except IntegrityError:
+        return Article.objects.get(embed_url=url)
+
+
+_USERNAME_UNSAFE = re.compile(r"[^\w.@+-]+")
+
+
+def sign_in_with_sso(*, claims: SsoClaims, issuer: str) -> Any:
+    """The reader a host site's token names, created on first use; their name and email follow
+    the host's latest token."""
+    identity = SsoIdentity.objects.select_related("user").filter(
+        issuer=issuer, subject=claims.subject
+    )
+    found = identity.first()
+    if found is not None:
+        user = found.user
+        user.email, user.first_name = claims.email, claims.name
+        user.save(update_fields=["email", "first_name"])
+        SsoIdentity.objects.filter(pk=found.pk).update(last_signed_in_at=timezone.now())
+        return user
+    User = get_user_model()
+    base = _USERNAME_UNSAFE.sub("-", claims.name).strip("-")[:130] or "reader"
+    suffix = hashlib.sha256(f"{issuer}:{claims.subject}".encode()).hexdigest()[:8]
+    try:
+        with transaction.atomic():
+            # Usernames are ours and unique; the host's names are neither, hence the suffix when
+            # one of ours has the name already.
+            username = (
+                base if not User.objects.filter(username=base).exists() else f"{base}-{suffix}"
+            )
+            user = User(username=username, email=claims.email, first_name=claims.name)
+            user.set_unusable_password()  # they sign in through their site, never with ours
+            user.save()
+            SsoIdentity.objects.create(issuer=issuer, subject=claims.subject, user=user)
+            return user
+    except IntegrityError:
+        # The same reader's first two sign-ins raced: the other one created them.
+        return (
+            SsoIdentity.objects.select_related("user")
+            .get(issuer=issuer, subject=claims.subject)
+            .user
+        )

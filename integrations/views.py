@@ -13,7 +13,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from integrations import coral, perspective, services
 from integrations.models import ApiKey
@@ -75,6 +75,17 @@ def suggest_score(request: HttpRequest) -> HttpResponse:
         return _error(error)
     services.store_suggested_scores(api_key=api_key, request=parsed)
     return JsonResponse(perspective.suggest_answer(parsed))
+
+
+@require_GET
+def discovery(request: HttpRequest) -> HttpResponse:
+    """The discovery document of our Perspective methods, for Google's client libraries."""
+    if request.GET.get("version", "v1alpha1") != "v1alpha1":
+        return _error(perspective.invalid("Only version v1alpha1 is served."))
+    document = perspective.discovery_document(request.build_absolute_uri("/"))
+    response = JsonResponse(document)
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 def _coral_refusal(status: int, message: str) -> JsonResponse:

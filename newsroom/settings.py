@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "newsroom.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.middleware.DatabaseOutageMiddleware",
+    # Above the session and CSRF middleware: it marks their cookies Partitioned when cross-site.
+    "integrations.middleware.PartitionedCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -413,6 +415,23 @@ WEBHOOK_REQUEUE_SECONDS = envint("WEBHOOK_REQUEUE_SECONDS", 60)
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = envbool(
     "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "true" if DEBUG else "false"
 )
+
+# The embed (integrations/embed.py). Its iframe's session and CSRF cookies are third-party
+# cookies on the host's page, which browsers send to (and take from) a cross-site frame only
+# when they are `SameSite=None; Secure`. A site whose readers sign in inside the embed (its single
+# sign-on, or our own sign-in) sets EMBED_CROSS_SITE_COOKIES=1, over HTTPS; its own pages stay
+# protected by Django's CSRF token and Origin check, which do not depend on SameSite. Left off,
+# the embed shows the comments, but a browser keeps the frame signed out.
+EMBED_CROSS_SITE_COOKIES = envbool("EMBED_CROSS_SITE_COOKIES", "false")
+if EMBED_CROSS_SITE_COOKIES:
+    SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "None"
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True  # browsers refuse None without Secure
+# Single sign-on: the HS256 secrets a host site signs its readers' tokens with (comma-separated;
+# two while rolling one over), and the longest life a token may claim (exp - iat).
+EMBED_SSO_SECRETS = envlist("EMBED_SSO_SECRETS", "")
+EMBED_SSO_MAX_LIFETIME_SECONDS = envint("EMBED_SSO_MAX_LIFETIME_SECONDS", 600)
+# Stories the embed may create for one site in an hour (anyone can ask for any URL of it).
+EMBED_NEW_STORIES_PER_HOUR = envint("EMBED_NEW_STORIES_PER_HOUR", 200)
 
 # Classifier training data: the labelled datasets that ship in the repository's data/ (each
 # plain or gzip-compressed), so a bare clone trains its first model with nothing beside it.

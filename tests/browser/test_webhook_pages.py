@@ -77,7 +77,7 @@ def test_a_moderator_registers_an_endpoint_and_redelivers_a_failed_delivery(
     assert_accessible_at_both_widths(page)
 
     page.set_viewport_size(LAPTOP)
-    page.get_by_role("link", name="Delivery log").click()
+    page.get_by_role("link", name="Webhook deliveries").click()
     row = page.locator("tbody tr").first
     expect(row).to_contain_text("Failed")
     expect(row).to_contain_text("the upstream server did not answer")
