@@ -15,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from articles.models import Article
-from comments.forms import CommentForm, ReportForm
+from comments.forms import CommentForm, ReportForm, unverified_refusal
 from comments.models import AuthorStanding, Comment, CommentStatus, Report, ReportReason
 from comments.services import AlreadyReported, CannotReport, report_comment, submit_comment
 from newsroom.http import HtmxHttpRequest
@@ -47,6 +47,7 @@ def comment_section(
     if request.user.is_authenticated:
         standing = AuthorStanding.objects.filter(author=request.user).first()
         refusal = standing.posting_refusal() if standing is not None else None
+        refusal = refusal or unverified_refusal(request.user)
         if form is None and article.accepts_comments and refusal is None:
             form = CommentForm(article=article, author=request.user)
         own = list(

@@ -1,39 +1,36 @@
-"""The sign-up form, with the two bot traps that cost a person nothing.
-
-A honeypot field, hidden from sight and from assistive technology, that a person never fills and
-a form-filling bot does; and a signed timestamp of when the form was served, so a form sent back
-faster than SIGNUP_MIN_FILL_SECONDS (no person types a name and two passwords that fast) or
-without one (posted straight at the URL) is refused. Signed, so a bot cannot backdate it.
-"""
+"""Readers' account forms: allauth's sign-up with the site's two bot traps."""
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import UserCreationForm
 from django.core import signing
 
 SALT = "newsroom.signup.started"
 HONEYPOT = "website"
 
 
-if TYPE_CHECKING:
-    _UserCreationForm = UserCreationForm[Any]  # generic for the type checker only
-else:
-    _UserCreationForm = UserCreationForm
-
-
 def started_token(at: float | None = None) -> str:
-    """When the form was served, signed."""
+    """When the form was served, signed (so a bot cannot backdate it)."""
     return signing.dumps(time.time() if at is None else at, salt=SALT)
 
 
-class SignupForm(_UserCreationForm):
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up (username, email, password twice) plus a honeypot and a fill timer.
+
+    The two bot traps that cost a person nothing: a honeypot field, hidden from sight and from
+    assistive technology, that a person never fills and a form-filling bot does; and a signed
+    timestamp of when the form was served, so a form sent back faster than
+    SIGNUP_MIN_FILL_SECONDS (no person types a name, an address and two passwords that fast) or
+    without one (posted straight at the URL) is refused.
+    """
+
     started = forms.CharField(widget=forms.HiddenInput, required=False)
-    # Named like a field bots like to fill; the template hides it (see signup.html).
     website = forms.CharField(
         label="Leave this empty",
         required=False,
@@ -43,6 +40,9 @@ class SignupForm(_UserCreationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial.setdefault("started", started_token())
+        # allauth puts placeholders where a label belongs; ours are visible labels.
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
 
     @property
     def person_fields(self) -> list[forms.BoundField]:
@@ -60,8 +60,7 @@ class SignupForm(_UserCreationForm):
         except (signing.BadSignature, TypeError, ValueError):
             age = None  # missing or tampered with
         if age is None or age > settings.SIGNUP_FORM_MAX_AGE_SECONDS:
-            # A fresh timestamp in the form sent back, so the reader can simply send it again.
-            self.data = {**self.data, "started": started_token()}
+            self.data = {**self.data, "started": started_token()}  # type: ignore[has-type]
             raise forms.ValidationError(
                 "This form has expired. Please check it and send it again.", code="stale_form"
             )
@@ -71,3 +70,19 @@ class SignupForm(_UserCreationForm):
                 code="too_fast",
             )
         return cleaned
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in, also accepting the field name Django's own form used ("username"), so
+    that scripts and tests written against the old form keep signing in."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        data = kwargs.get("data", args[0] if args else None)
+        if data is not None and "login" not in data and "username" in data:
+            data = data.copy()
+            data["login"] = data["username"]
+            if args:
+                args = (data, *args[1:])
+            else:
+                kwargs["data"] = data
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from allauth.account import views as allauth_views
+from django.urls import include, path
+
+from accounts import views
+
+# Under /accounts/, before allauth's own URLs: the names the site has always used ("login",
+# "logout", "signup") and allauth's names both lead to the same views.
+urlpatterns = [
+    path("signup/", views.signup, name="signup"),
+    path("signup/", views.signup, name="account_signup"),
+    path("login/", allauth_views.login, name="login"),
+    path("logout/", allauth_views.logout, name="logout"),
+    path("", include("allauth.urls")),
+]
