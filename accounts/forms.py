@@ -86,3 +86,6 @@ class LoginForm(AllauthLoginForm):
             else:
                 kwargs["data"] = data
         super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Username or email"
+        self.fields["login"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].widget.attrs.pop("placeholder", None)

@@ -382,6 +382,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "comments.tasks.sweep_pending_comments",
         "schedule": envfloat("SWEEP_INTERVAL_SECONDS", 30.0),
     },
+    # Emails a broker outage or a dead worker left unsent (accounts.OutgoingEmail).
+    "send-unsent-emails": {
+        "task": "accounts.tasks.send_unsent_emails",
+        "schedule": envfloat("EMAIL_SWEEP_INTERVAL_SECONDS", 60.0),
+    },
     "retrain-classifier-nightly": {
         "task": "comments.tasks.retrain_classifier",
         "schedule": crontab(
