@@ -11,6 +11,8 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 
+from accounts.models import EmailFrequency, NotificationKind
+
 SALT = "newsroom.signup.started"
 HONEYPOT = "website"
 
@@ -89,3 +91,31 @@ class LoginForm(AllauthLoginForm):
         self.fields["login"].label = "Username or email"
         self.fields["login"].widget.attrs.pop("placeholder", None)
         self.fields["password"].widget.attrs.pop("placeholder", None)
+
+
+class AppealForm(forms.Form):
+    note = forms.CharField(
+        label="Why should a moderator look again? (optional)",
+        required=False,
+        strip=True,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": "Keep the note to %(limit_value)d characters or fewer."},
+    )
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label="Display name", required=False, strip=True, max_length=60)
+
+
+class NotificationSettingsForm(forms.Form):
+    """One choice per kind of notification: at once, in a daily digest, or never by email."""
+
+    def __init__(self, *args: Any, current: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind in NotificationKind:
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label,
+                choices=EmailFrequency.choices,
+                initial=current.get(kind.value, EmailFrequency.IMMEDIATELY),
+            )

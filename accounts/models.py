@@ -52,3 +52,90 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} to {self.to}"
+
+
+class NotificationKind(models.TextChoices):
+    REPLY = "reply", "A reply to my comment"
+    DECIDED = "decided", "My held comment was published or rejected"
+    FEATURED = "featured", "My comment was featured"
+    APPEAL = "appeal", "My appeal was decided"
+
+
+class EmailFrequency(models.TextChoices):
+    IMMEDIATELY = "immediately", "Email me at once"
+    DAILY = "daily", "In a daily digest"
+    NEVER = "never", "Never by email"
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def for_user(self, user: object) -> NotificationQuerySet:
+        return self.filter(recipient=user)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """One thing a reader is told in the bell (and, by their preference, by email).
+
+    `key` names the event it comes from ("event:<ModerationEvent id>", "appeal:<id>"), unique, so
+    dispatching the same event twice tells the reader once.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    comment = models.ForeignKey(
+        "comments.Comment",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    text = models.CharField(max_length=300)
+    key = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class NotificationPreference(models.Model):
+    """How a reader wants one kind of notification by email; none stored means immediately."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    frequency = models.CharField(
+        max_length=20, choices=EmailFrequency.choices, default=EmailFrequency.IMMEDIATELY
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {self.frequency}"
+
+
+class DispatchCursor(models.Model):
+    """How far a consumer of the moderation-event outbox has read (CONTRACTS.md): the last
+    ModerationEvent id whose notifications are recorded. It advances in the same transaction
+    that records them, so nothing is skipped when a worker dies or the broker is down."""
+
+    name = models.CharField(max_length=50, unique=True)
+    last_event_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_event_id}"

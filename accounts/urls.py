@@ -12,5 +12,22 @@ urlpatterns = [
     path("signup/", views.signup, name="account_signup"),
     path("login/", allauth_views.login, name="login"),
     path("logout/", allauth_views.logout, name="logout"),
+    path(
+        "",
+        include(
+            (
+                [
+                    path("profile/", views.profile, name="profile"),
+                    path("notifications/", views.notifications, name="notifications"),
+                    path(
+                        "notifications/read/", views.notifications_read, name="notifications-read"
+                    ),
+                    path("appeals/<int:pk>/", views.appeal, name="appeal"),
+                    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+                ],
+                "accounts",
+            )
+        ),
+    ),
     path("", include("allauth.urls")),
 ]

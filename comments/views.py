@@ -55,7 +55,7 @@ def comment_section(
             .by_author(request.user)
             # Their comments the public does not see: undecided, rejected, or hidden by reports.
             .exclude(status=CommentStatus.PUBLISHED, hidden_at__isnull=True)
-            .select_related("author")
+            .select_related("author", "appeal")
             .order_by("-created_at", "-id")[:OWN_COMMENTS_SHOWN]
         )
         reported_ids = set(

@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "moderation.context_processors.moderation_wait",
                 "moderation.context_processors.scoring",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -213,6 +214,8 @@ ACCOUNTS_DELETED_COMMENTS = os.getenv("ACCOUNTS_DELETED_COMMENTS", "anonymise")
 # Email: the console in development, SMTP in production (EMAIL_HOST and friends, or one
 # EMAIL_URL such as smtp+tls://user:password@mail.example.org:587). Every message is written to
 # the accounts.OutgoingEmail table and sent by a Celery task after the transaction commits.
+# The site's own address, for links in emails (sent by workers, which have no request to ask).
+SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "Newsroom <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
@@ -382,6 +385,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "comments.tasks.sweep_pending_comments",
         "schedule": envfloat("SWEEP_INTERVAL_SECONDS", 30.0),
     },
+    # Readers' notifications from the moderation-event outbox (CONTRACTS.md): short, so a
+    # published reply's email leaves within seconds.
+    "dispatch-notifications": {
+        "task": "accounts.tasks.dispatch_notifications",
+        "schedule": envfloat("NOTIFICATION_DISPATCH_SECONDS", 2.0),
+    },
+    "send-daily-digests": {
+        "task": "accounts.tasks.send_daily_digests",
+        "schedule": crontab(hour=envint("DIGEST_HOUR_UTC", 7), minute=0),
+    },
+    "alert-moderators": {
+        "task": "accounts.tasks.alert_moderators",
+        "schedule": envfloat("MODERATION_ALERT_CHECK_SECONDS", 60.0),
+    },
     # Emails a broker outage or a dead worker left unsent (accounts.OutgoingEmail).
     "send-unsent-emails": {
         "task": "accounts.tasks.send_unsent_emails",
@@ -452,6 +469,10 @@ MODERATION_HIDE_AFTER_REPORTS = envint("MODERATION_HIDE_AFTER_REPORTS", 3)
 MODERATION_REPORTER_MIN_AGE_DAYS = envint("MODERATION_REPORTER_MIN_AGE_DAYS", 3)
 # Moderation pages show a banner when the oldest held comment has waited longer than this.
 MODERATION_WAIT_ALERT_SECONDS = envint("MODERATION_WAIT_ALERT_SECONDS", 3600)
+# ...and, past it, emails these addresses and/or posts {"text": ...} to this webhook (Slack-style),
+# once per oldest held comment (accounts.tasks.alert_moderators).
+MODERATION_ALERT_EMAILS = envlist("MODERATION_ALERT_EMAILS", "")
+MODERATION_ALERT_WEBHOOK_URL = os.getenv("MODERATION_ALERT_WEBHOOK_URL", "")
 # The moderation queue (issue 4): cards per page; how long a moderator may undo a decision; how
 # often an open queue asks which of its comments others have decided meanwhile.
 MODERATION_PAGE_SIZE = envint("MODERATION_PAGE_SIZE", 50)
