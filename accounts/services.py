@@ -308,16 +308,20 @@ def alert_moderators_if_waiting() -> bool:
         f"A held comment has waited {int(waited.total_seconds() // 60)} minutes for a moderator: "
         f"{settings.SITE_URL}{reverse('moderation:queue')}"
     )
-    recorded = False
     with transaction.atomic():
+        # One alert per oldest held comment: the mark row remembers which one was alerted
+        # about (its last_event_id holds that comment's id), locked against a second worker.
+        mark, _ = DispatchCursor.objects.select_for_update().get_or_create(name="held-alert")
+        if mark.last_event_id == oldest.pk:
+            return False
+        mark.last_event_id = oldest.pk
+        mark.save(update_fields=["last_event_id"])
+        key = f"held-alert:{oldest.pk}"
         for address in settings.MODERATION_ALERT_EMAILS:
-            email = queue_email(
+            queue_email(
                 message=EmailMessage("[Newsroom] Held comments are waiting", text, to=[address]),
-                key=f"held-alert:{oldest.pk}:{address}",
+                key=f"{key}:{address}",
             )
-            recorded = recorded or email.sent_at is None
         if settings.MODERATION_ALERT_WEBHOOK_URL:
-            key = f"held-alert:{oldest.pk}"
             transaction.on_commit(lambda: tasks.enqueue_webhook(key=key, text=text))
-            recorded = True
-    return recorded
+    return True
