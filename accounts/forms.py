@@ -119,3 +119,23 @@ class NotificationSettingsForm(forms.Form):
                 choices=EmailFrequency.choices,
                 initial=current.get(kind.value, EmailFrequency.IMMEDIATELY),
             )
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting an account asks for its password: a borrowed, signed-in device is not enough."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.", code="wrong_password")
+        return password

@@ -8,7 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
+from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -25,7 +28,14 @@ from accounts.models import (
     OutgoingEmail,
     Profile,
 )
-from comments.models import Appeal, AppealStatus, Comment, CommentStatus, ModerationEvent
+from comments.models import (
+    Appeal,
+    AppealStatus,
+    Comment,
+    CommentStatus,
+    EventAction,
+    ModerationEvent,
+)
 
 UNSUBSCRIBE_SALT = "accounts.unsubscribe"
 
@@ -325,3 +335,49 @@ def alert_moderators_if_waiting() -> bool:
         if settings.MODERATION_ALERT_WEBHOOK_URL:
             transaction.on_commit(lambda: tasks.enqueue_webhook(key=key, text=text))
     return True
+
+
+DELETED_USERNAME = "deleted-user"
+
+
+def deleted_user() -> Any:
+    """The one inactive account that keeps the comments of readers who deleted theirs."""
+    user, created = get_user_model().objects.get_or_create(
+        username=DELETED_USERNAME, defaults={"is_active": False}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def delete_account(*, user: Any) -> dict[str, int]:
+    """Delete a reader's account and everything of theirs (audited).
+
+    Their comments are kept under "deleted user" (ACCOUNTS_DELETED_COMMENTS="anonymise", the
+    default: replies and moderators' decisions keep their context) or deleted with the account
+    ("remove"). Everything else goes: addresses, sessions, profile, preferences, notifications,
+    reports, appeals' notes, sign-in failures, standing and moderators' notes about them.
+    """
+    anonymise = settings.ACCOUNTS_DELETED_COMMENTS != "remove"
+    with transaction.atomic():
+        user_id, username = user.pk, user.username
+        kept = 0
+        if anonymise:
+            sentinel = deleted_user()
+            kept = Comment.objects.filter(author=user).update(author=sentinel)
+            Appeal.objects.filter(author=user).update(author=sentinel, note="")
+        removed = 0 if anonymise else Comment.objects.filter(author=user).count()
+        for session in UserSession.objects.filter(user=user):
+            session.end()
+        AccessAttempt.objects.filter(username=username).delete()
+        user.delete()  # cascades: addresses, profile, notifications, reports, standing, notes
+        ModerationEvent.objects.create(
+            actor=None,
+            action=EventAction.ACCOUNT_DELETED,
+            note=(
+                f"Account #{user_id} deleted by its owner; {kept} comments kept as "
+                f"“{DELETED_USERNAME}”, {removed} removed."
+            ),
+        )
+    return {"kept": kept, "removed": removed}

@@ -18,6 +18,8 @@ urlpatterns = [
             (
                 [
                     path("profile/", views.profile, name="profile"),
+                    path("profile/export/", views.export, name="export"),
+                    path("profile/delete/", views.delete, name="delete"),
                     path("notifications/", views.notifications, name="notifications"),
                     path(
                         "notifications/read/", views.notifications_read, name="notifications-read"

@@ -7,15 +7,16 @@ from typing import Any
 from allauth.account.views import SignupView as AllauthSignupView
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.forms import AppealForm, NotificationSettingsForm, ProfileForm
+from accounts.exports import export_account
+from accounts.forms import AppealForm, DeleteAccountForm, NotificationSettingsForm, ProfileForm
 from accounts.models import (
     EmailFrequency,
     Notification,
@@ -24,6 +25,7 @@ from accounts.models import (
     Profile,
 )
 from accounts.services import (
+    delete_account,
     mark_read,
     read_unsubscribe_token,
     save_display_name,
@@ -178,4 +180,33 @@ def profile(request: HttpRequest) -> HttpResponse:
         "accounts/profile.html",
         {"name_form": name_form, "settings_form": settings_form, "comments": comments},
         status=status,
+    )
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    """Download my data: one JSON file of the signed-in reader's own data."""
+    response = JsonResponse(export_account(request.user), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="newsroom-my-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest) -> HttpResponse:
+    """Delete my account, after the password, with what happens to the comments said first."""
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        delete_account(user=user)
+        messages.success(request, "Your account is deleted.")
+        return redirect("articles:index")
+    return render(
+        request,
+        "accounts/delete.html",
+        {"form": form, "anonymise": settings.ACCOUNTS_DELETED_COMMENTS != "remove"},
+        status=400 if form.is_bound else 200,
     )

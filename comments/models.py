@@ -466,6 +466,8 @@ class EventAction(models.TextChoices):
     # Appeals (issue 12): a moderator kept the decision (overturning writes APPROVED or RESTORED).
     APPEAL_FILED = "appeal_filed", "Appealed by the author"
     APPEAL_UPHELD = "appeal_upheld", "Appeal upheld by a moderator"
+    # A reader deleted their account (accounts.services.delete_account).
+    ACCOUNT_DELETED = "account_deleted", "Account deleted by its owner"
 
 
 class RejectReason(models.TextChoices):
