@@ -3,6 +3,7 @@ queue (uphold or overturn, audited), the author told, and overturns becoming tra
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Notification, NotificationKind
+from articles.models import Article
 from comments.audit import record_comment_event
 from comments.classifier.labels import LABELS
 from comments.model_versions import moderator_decisions
@@ -21,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def rejected_by_model(author: Any, body: str = "You are an idiot and a liar.") -> Any:
     comment = make_comment(
-        article=make_article(),
+        article=Article.objects.first() or make_article(),
         author=author,
         body=body,
         status=CommentStatus.REJECTED,
@@ -167,3 +169,24 @@ def test_upholding_keeps_the_decision_audited_and_tells_the_author(
     assert "stays unpublished" in Notification.objects.get(recipient=appeal.author).text
     bad = moderator_client.post(reverse("moderation:appeal-decide", args=[appeal.pk, "maybe"]))
     assert bad.status_code == 400
+
+
+def test_the_dashboard_shows_appeal_and_overturn_rates_per_reason(
+    moderator_client: Client, moderator: Any
+) -> None:
+    from moderation import oversight
+
+    appeal = appealed()  # one toxicity rejection, appealed
+    rejected_by_model(make_user("otto"), body="Another one")  # same reason, not appealed
+    moderator_client.post(reverse("moderation:appeal-decide", args=[appeal.pk, "overturn"]))
+    [rate] = oversight.appeal_rates(appeal.created_at - timedelta(days=1))
+    assert (rate.code, rate.decisions, rate.appeals, rate.decided, rate.overturned) == (
+        "toxicity_over_reject",
+        2,
+        1,
+        1,
+        1,
+    )
+    assert rate.appeal_rate == 0.5 and rate.overturn_rate == 1.0
+    html = moderator_client.get(reverse("moderation:dashboard")).content.decode()
+    assert "Appeals by reason" in html and "1 of 1 decided" in html and "50%" in html
