@@ -22,9 +22,8 @@ from accounts.models import (
     NotificationPreference,
     OutgoingEmail,
 )
-from comments.audit import record_comment_event
-from comments.models import CommentStatus, EventAction, ModerationEvent
-from tests.factories import make_article, make_comment, make_user
+from comments.models import CommentStatus, ModerationEvent
+from tests.factories import make_article, make_comment, make_user, publish_as_scored
 
 pytestmark = pytest.mark.django_db
 
@@ -36,15 +35,10 @@ def reader(name: str) -> Any:
 
 
 def publish(comment: Any, from_status: str = CommentStatus.PENDING) -> ModerationEvent:
-    comment.status = CommentStatus.PUBLISHED
-    comment.save()
-    return record_comment_event(
-        comment=comment,
-        actor=None,
-        action=EventAction.SCORED,
-        from_status=from_status,
-        to_status=CommentStatus.PUBLISHED,
-    )
+    event = publish_as_scored(comment)
+    if from_status != CommentStatus.PENDING:
+        ModerationEvent.objects.filter(pk=event.pk).update(from_status=from_status)
+    return event
 
 
 def dispatch() -> int:

@@ -13,11 +13,17 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts import services
-from comments.audit import record_comment_event
-from comments.models import CommentStatus, EventAction, ModerationEvent
+from comments.models import CommentStatus, ModerationEvent
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD, make_article, make_comment, make_moderator, make_user
+from tests.factories import (
+    PASSWORD,
+    make_article,
+    make_comment,
+    make_moderator,
+    make_user,
+    publish_as_scored,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,15 +47,7 @@ def test_a_reply_rings_the_parents_authors_bell(
     rita = make_user("rita")
     parent = make_comment(article=make_article(), author=rita, status=CommentStatus.PUBLISHED)
     reply = make_comment(article=parent.article, author=make_user("otto"), parent=parent)
-    reply.status = CommentStatus.PUBLISHED
-    reply.save()
-    record_comment_event(
-        comment=reply,
-        actor=None,
-        action=EventAction.SCORED,
-        from_status=CommentStatus.PENDING,
-        to_status=CommentStatus.PUBLISHED,
-    )
+    publish_as_scored(reply)
     ModerationEvent.objects.update(created_at=timezone.now() - timedelta(seconds=5))
     services.dispatch_notifications()  # what the beat task runs every 2 s
 

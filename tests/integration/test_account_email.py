@@ -20,9 +20,8 @@ from django.utils import timezone
 from accounts import tasks
 from accounts.forms import started_token
 from accounts.models import OutgoingEmail
-from comments.audit import record_comment_event
-from comments.models import CommentStatus, EventAction, ModerationEvent
-from tests.factories import make_article, make_comment, make_user
+from comments.models import CommentStatus, ModerationEvent
+from tests.factories import make_article, make_comment, make_user, publish_as_scored
 from tests.workers import CeleryWorker
 
 pytestmark = [
@@ -62,15 +61,7 @@ def test_a_published_reply_reaches_the_parents_author_by_email(
     EmailAddress.objects.create(user=rita, email="rita@example.org", verified=True, primary=True)
     parent = make_comment(article=make_article(), author=rita, status=CommentStatus.PUBLISHED)
     reply = make_comment(article=parent.article, author=make_user("otto"), parent=parent)
-    reply.status = CommentStatus.PUBLISHED
-    reply.save()
-    record_comment_event(
-        comment=reply,
-        actor=None,
-        action=EventAction.SCORED,
-        from_status=CommentStatus.PENDING,
-        to_status=CommentStatus.PUBLISHED,
-    )
+    publish_as_scored(reply)
     ModerationEvent.objects.update(created_at=timezone.now() - timedelta(seconds=5))
     since = celery_worker.mark()
     tasks.dispatch_notifications.apply_async(retry=False)  # what beat does every 2 s
