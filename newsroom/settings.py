@@ -84,8 +84,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # Records each signed-in session (address, browser, last seen) so a reader can end the others.
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -202,6 +200,8 @@ ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Newsroom] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# allauth's usersessions records each sign-in (address, browser) so a reader can end the others;
+# without its middleware (USERSESSIONS_TRACK_ACTIVITY off) no request pays a write for "last seen".
 ACCOUNTS_POST_BEFORE_VERIFIED = envbool("ACCOUNTS_POST_BEFORE_VERIFIED", "false")
 # One throttle per flow, never two disagreeing: sign-in failures are django-axes' (AXES_* above,
 # on every login form), sign-ups the site's own per-address throttle (SIGNUP_* above, counted only
