@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import tasks
+from accounts import broker
 from accounts.models import (
     DispatchCursor,
     EmailFrequency,
@@ -63,7 +63,7 @@ def queue_email(*, message: EmailMessage, key: str | None = None) -> OutgoingEma
         except IntegrityError:
             return OutgoingEmail.objects.get(key=key)
         # Not delay_on_commit: a dead broker must not fail the request that wrote the row.
-        transaction.on_commit(lambda: tasks.enqueue_email(email_id=email.pk))
+        transaction.on_commit(lambda: broker.enqueue_email(email_id=email.pk))
     return email
 
 
@@ -333,7 +333,7 @@ def alert_moderators_if_waiting() -> bool:
                 key=f"{key}:{address}",
             )
         if settings.MODERATION_ALERT_WEBHOOK_URL:
-            transaction.on_commit(lambda: tasks.enqueue_webhook(key=key, text=text))
+            transaction.on_commit(lambda: broker.enqueue_webhook(key=key, text=text))
     return True
 
 

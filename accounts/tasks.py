@@ -1,4 +1,8 @@
-"""Celery entry points of accounts/: sending the emails its services wrote to the outbox."""
+"""Celery entry points of accounts/: thin, each re-reads by id and calls the work's module.
+
+Publishing them is accounts/broker.py's job (by name), so that the services, which enqueue, and
+these tasks, which call the services, do not import each other.
+"""
 
 from __future__ import annotations
 
@@ -28,21 +32,6 @@ def send_unsent_emails() -> int:
     from accounts import delivery
 
     return delivery.deliver_stragglers()
-
-
-def enqueue_email(*, email_id: int) -> bool:
-    """Publish a sending task; on a broker failure log it and return False, never raise."""
-    try:
-        send_email.apply_async(args=(email_id,), retry=False)
-    except Exception as exc:
-        logger.warning(
-            "could not enqueue email %s (%s: %s); the periodic sweep will send it",
-            email_id,
-            type(exc).__name__,
-            exc,
-        )
-        return False
-    return True
 
 
 DISPATCH_LOCK_KEY = "newsroom:accounts:dispatch:lock"
@@ -91,12 +80,3 @@ def post_webhook(key: str, text: str) -> None:
     )
     with urllib.request.urlopen(request, timeout=10):  # noqa: S310
         pass
-
-
-def enqueue_webhook(*, key: str, text: str) -> bool:
-    try:
-        post_webhook.apply_async(args=(key, text), retry=False)
-    except Exception as exc:
-        logger.warning("could not enqueue the moderators' webhook (%s)", exc)
-        return False
-    return True

@@ -10,7 +10,7 @@ from django.core.mail import EmailMessage
 from django.test import TestCase
 from django.utils import timezone
 
-from accounts import delivery, services, tasks
+from accounts import broker, delivery, services, tasks
 from accounts.models import OutgoingEmail
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def test_it_stores_one_row_per_key_and_sends_it_once() -> None:
 
 def test_it_enqueues_only_after_commit(monkeypatch: pytest.MonkeyPatch) -> None:
     enqueued: list[int] = []
-    monkeypatch.setattr(tasks, "enqueue_email", lambda *, email_id: enqueued.append(email_id))
+    monkeypatch.setattr(broker, "enqueue_email", lambda *, email_id: enqueued.append(email_id))
     with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
         email = services.queue_email(message=message())
         assert enqueued == []
@@ -79,5 +79,5 @@ def test_enqueueing_with_the_broker_down_never_raises(monkeypatch: pytest.Monkey
     def down(*args: object, **kwargs: object) -> None:
         raise OSError("broker down")
 
-    monkeypatch.setattr(tasks.send_email, "apply_async", down)
-    assert tasks.enqueue_email(email_id=1) is False
+    monkeypatch.setattr(broker.current_app, "send_task", down)
+    assert broker.enqueue_email(email_id=1) is False
