@@ -4,11 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django import forms
 from django.conf import settings
 
 from comments import throttle
 from comments.models import AuthorStanding, ReportReason, posting_refusal_of
+
+UNVERIFIED = (
+    "Confirm your email address to post: follow the link we sent you, or ask for a new one "
+    "on your account's email page."
+)
+
+
+def unverified_refusal(user: Any) -> str | None:
+    """Why a reader may not post yet: an address given at sign-up and not yet confirmed.
+
+    Accounts made another way (the demo's, an operator's) have no address to confirm and post
+    as before; ACCOUNTS_POST_BEFORE_VERIFIED lets everyone post straight away.
+    """
+    if settings.ACCOUNTS_POST_BEFORE_VERIFIED:
+        return None
+    addresses = EmailAddress.objects.filter(user=user).values_list("verified", flat=True)
+    if addresses and not any(addresses):
+        return UNVERIFIED
+    return None
 
 
 def body_field() -> forms.CharField:
@@ -60,6 +80,8 @@ class CommentForm(forms.Form):
         refusal = standing.posting_refusal() if standing is not None else None
         if refusal:
             raise forms.ValidationError(refusal, code="author_blocked")
+        if unverified := unverified_refusal(self.author):
+            raise forms.ValidationError(unverified, code="unverified")
         # Last, and only for an otherwise valid comment: an empty or refused post does not spend
         # the reader's allowance. The counter is atomic (see comments.throttle).
         if not self.errors and not throttle.allows(

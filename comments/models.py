@@ -586,6 +586,27 @@ class Comment(models.Model):
         return status in ALLOWED_TRANSITIONS.get(self.status, frozenset())
 
     @cached_property
+    def reasons_for_author(self) -> list[str]:
+        """Why it was held or rejected, for its author, in the community guidelines' words."""
+        if self.status not in (CommentStatus.HELD, CommentStatus.REJECTED):
+            return []
+        words = policy.reasons_for_author(list(self.reason_codes))
+        if not words and self.status == CommentStatus.REJECTED:
+            # Rejected by a moderator although the model let it through.
+            words = ["a moderator found that it does not follow our community guidelines"]
+        return words
+
+    @property
+    def can_be_appealed(self) -> bool:
+        """Whether its author may still appeal: held or rejected, and not appealed before."""
+        if self.status not in (CommentStatus.HELD, CommentStatus.REJECTED):
+            return False
+        try:
+            return self.appeal is None
+        except Appeal.DoesNotExist:
+            return True
+
+    @cached_property
     def open_report_count(self) -> int:
         """How many open reports it has; `with_report_counts()` sets it without a query."""
         return self.reports.filter(resolved_at__isnull=True).count()
@@ -682,6 +703,11 @@ class EventAction(models.TextChoices):
     # On the workspace's rules and the classifier.
     RULE_CHANGED = "rule_changed", "Moderation rule changed"
     CLASSIFIER_ACTIVATED = "classifier_activated", "Classifier version activated"
+    # Appeals (issue 12): a moderator kept the decision (overturning writes APPROVED or RESTORED).
+    APPEAL_FILED = "appeal_filed", "Appealed by the author"
+    APPEAL_UPHELD = "appeal_upheld", "Appeal upheld by a moderator"
+    # A reader deleted their account (accounts.services.delete_account).
+    ACCOUNT_DELETED = "account_deleted", "Account deleted by its owner"
 
 
 class RejectReason(models.TextChoices):
@@ -1106,3 +1132,68 @@ class ExternalLabel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}={self.value} from {self.source}"
+
+
+class AppealStatus(models.TextChoices):
+    OPEN = "open", "Waiting for a moderator"
+    UPHELD = "upheld", "Decision kept"
+    OVERTURNED = "overturned", "Decision overturned: published"
+
+
+class AppealQuerySet(models.QuerySet["Appeal"]):
+    def open(self) -> AppealQuerySet:
+        return self.filter(status=AppealStatus.OPEN)
+
+
+class Appeal(models.Model):
+    """An author's one appeal against a comment being held or rejected, and its outcome.
+
+    It keeps the decision appealed against as it stood (status, reasons, scores, and whether the
+    system or a moderator took it), so the Appeals queue and the dashboard's rates per reason read
+    it even after the comment has moved on.
+    """
+
+    comment = models.OneToOneField(Comment, on_delete=models.CASCADE, related_name="appeal")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appeals"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    status = models.CharField(
+        max_length=20, choices=AppealStatus.choices, default=AppealStatus.OPEN
+    )
+    appealed_status = models.CharField(max_length=20, choices=CommentStatus.choices)
+    reason_codes = models.JSONField(default=list, blank=True)
+    scores = models.JSONField(default=dict, blank=True)
+    # True when the system (the model and the rules) took the decision appealed against.
+    automatic = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appeals_decided",
+    )
+
+    objects = AppealQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=AppealStatus.values), name="appeal_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Appeal on comment {self.comment_id}: {self.status}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AppealStatus.OPEN
+
+    @property
+    def reasons(self) -> list[str]:
+        """The appealed decision's reasons, in words for a moderator."""
+        return [policy.describe_reason(code, scores=self.scores) for code in self.reason_codes]

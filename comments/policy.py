@@ -201,3 +201,36 @@ def describe_reason(
             )
             return sentence.format(name=LABEL_NAMES.get(label, label), detail=detail)
     return code.replace("_", " ").capitalize() + "."
+
+
+# The community guidelines a reason code points to, in words for the comment's author: what was
+# found, never raw scores, thresholds or the exact word a list matched (that would teach evasion).
+_AUTHOR_REASONS = {
+    "toxicity_uncertain": "it may contain a personal attack or abusive language",
+    "toxicity_over_reject": "it very likely contains a personal attack or abusive language",
+    "spam_uncertain": "it may be advertising or spam",
+    "spam_over_reject": "it very likely is advertising or spam",
+    "contains_link": "it contains a link, and comments with links are checked by a person first",
+    "new_author": "the first comments of a new member are checked by a person first",
+    "author_premoderated": "a moderator checks your comments before they appear",
+    "article_premoderated": "every comment on this article is checked by a person first",
+    "unscored": "our automatic check was not available, so a person will look at it",
+    "scoring_failed": "our automatic check was not available, so a person will look at it",
+}
+GUIDELINE_WORDING = "it contains language our community guidelines do not allow"
+SUSPECT_WORDING = "it contains a word our moderators check before it appears"
+
+
+def reasons_for_author(codes: list[str]) -> list[str]:
+    """Say why a comment was held or rejected, for its author, in the guidelines' words."""
+    words: list[str] = []
+    for code in codes:
+        if code.startswith(BANNED_WORD):
+            text = GUIDELINE_WORDING
+        elif code.startswith(SUSPECT_WORD):
+            text = SUSPECT_WORDING
+        else:
+            text = _AUTHOR_REASONS.get(code, "")
+        if text and text not in words:
+            words.append(text)
+    return words

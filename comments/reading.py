@@ -14,7 +14,7 @@ from django.http import HttpRequest
 
 from articles.models import Article
 from comments.conversation import all_comments, find_node, thread_nodes
-from comments.forms import CommentForm, EditForm
+from comments.forms import CommentForm, EditForm, unverified_refusal
 from comments.models import (
     AuthorStanding,
     Comment,
@@ -73,6 +73,7 @@ def comment_section(
     if request.user.is_authenticated:
         standing = AuthorStanding.objects.filter(author=request.user).first()
         refusal = standing.posting_refusal() if standing is not None else None
+        refusal = refusal or unverified_refusal(request.user)
         if form is None and article.accepts_comments and refusal is None:
             form = CommentForm(article=article, author=request.user)
         own = list(
@@ -80,7 +81,7 @@ def comment_section(
             .by_author(request.user)
             # Their comments the public does not see: undecided, rejected, or hidden by reports.
             .exclude(status=CommentStatus.PUBLISHED, hidden_at__isnull=True)
-            .select_related("author")
+            .select_related("author", "appeal")
             .order_by("-created_at", "-id")[:OWN_COMMENTS_SHOWN]
         )
     return {

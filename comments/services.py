@@ -19,6 +19,8 @@ from django.utils import timezone
 from comments import tasks
 from comments.audit import record_comment_event
 from comments.models import (
+    Appeal,
+    AppealStatus,
     AuthorStanding,
     Comment,
     CommentRevision,
@@ -381,4 +383,90 @@ def delete_own_comment(*, comment: Comment, author: Any) -> Comment:
             from_status=locked.status,
             to_status=locked.status,
         )
+    return locked
+
+
+class CannotAppeal(Exception):
+    """This comment cannot be appealed (not the reader's, not held or rejected, appealed before)."""
+
+
+def file_appeal(*, comment: Comment, author: Any, note: str = "") -> Appeal:
+    """Record an author's one appeal against their comment being held or rejected (audited)."""
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        if locked.author_id != author.pk:
+            raise CannotAppeal("You can appeal only your own comments.")
+        if locked.status not in (CommentStatus.HELD, CommentStatus.REJECTED):
+            raise CannotAppeal("Only a held or rejected comment can be appealed.")
+        if Appeal.objects.filter(comment=locked).exists():
+            raise CannotAppeal("You have already appealed this comment.")
+        last = locked.events.filter(to_status=locked.status).order_by("-id").first()
+        appeal = Appeal.objects.create(
+            comment=locked,
+            author=author,
+            note=note,
+            appealed_status=locked.status,
+            reason_codes=locked.reason_codes,
+            scores=locked.scores,
+            automatic=last is None or last.actor_id is None,
+        )
+        record_comment_event(
+            comment=locked,
+            actor=author,
+            action=EventAction.APPEAL_FILED,
+            from_status=locked.status,
+            to_status=locked.status,
+            note=note,
+        )
+    return appeal
+
+
+def uphold_appeal(*, appeal: Appeal, moderator: Any) -> Appeal:
+    """Keep the decision appealed against (audited); the comment's status does not change."""
+    with transaction.atomic():
+        locked = _open_appeal(appeal)
+        locked.status = AppealStatus.UPHELD
+        locked.decided_at = timezone.now()
+        locked.decided_by = moderator
+        locked.save(update_fields=["status", "decided_at", "decided_by"])
+        comment = locked.comment
+        record_comment_event(
+            comment=comment,
+            actor=moderator,
+            action=EventAction.APPEAL_UPHELD,
+            from_status=comment.status,
+            to_status=comment.status,
+            note="Decision kept on appeal.",
+        )
+    return locked
+
+
+def overturn_appeal(*, appeal: Appeal, moderator: Any) -> Appeal:
+    """Publish the appealed comment on a moderator's word.
+
+    The APPROVED or RESTORED event it writes is a moderator's decision like any other, so an
+    overturned automatic decision becomes a training label (model_versions.moderator_decisions).
+    """
+    with transaction.atomic():
+        locked = _open_appeal(appeal)
+        comment = locked.comment
+        rejected = comment.status == CommentStatus.REJECTED
+        _moderate(
+            comment=comment,
+            moderator=moderator,
+            to_status=CommentStatus.PUBLISHED,
+            action=EventAction.RESTORED if rejected else EventAction.APPROVED,
+            note="Overturned on appeal.",
+        )
+        locked.status = AppealStatus.OVERTURNED
+        locked.decided_at = timezone.now()
+        locked.decided_by = moderator
+        locked.save(update_fields=["status", "decided_at", "decided_by"])
+    return locked
+
+
+def _open_appeal(appeal: Appeal) -> Appeal:
+    locked = Appeal.objects.select_for_update().select_related("comment").get(pk=appeal.pk)
+    if not locked.is_open:
+        raise CannotAppeal("This appeal has already been decided.")
     return locked

@@ -5,6 +5,7 @@ Each function is a small, fixed number of aggregate queries, whatever the number
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,7 +14,15 @@ from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from comments.models import Comment, CommentStatus, EventAction, ModerationEvent
+from comments.models import (
+    Appeal,
+    AppealStatus,
+    Comment,
+    CommentStatus,
+    EventAction,
+    ModerationEvent,
+)
+from comments.policy import describe_reason
 
 # The model "flags" a comment when its highest label score says harmful is more likely than not.
 FLAG_AT = 0.5
@@ -239,4 +248,63 @@ def model_agreement(since: datetime) -> ModelAgreement:
         auto_published_removed=automatic["published_removed"],
         auto_rejected=automatic["rejected"],
         auto_rejected_restored=automatic["rejected_restored"],
+    )
+
+
+@dataclass(frozen=True)
+class AppealRate:
+    """Readers' side of the automation's errors, for one reason code."""
+
+    code: str
+    reason: str
+    decisions: int  # automatic holds and rejections that gave this reason
+    appeals: int
+    decided: int
+    overturned: int
+
+    @property
+    def appeal_rate(self) -> float | None:
+        return self.appeals / self.decisions if self.decisions else None
+
+    @property
+    def overturn_rate(self) -> float | None:
+        return self.overturned / self.decided if self.decided else None
+
+
+def appeal_rates(since: datetime) -> list[AppealRate]:
+    """Per reason code: how often authors appealed automatic holds and rejections, and how
+    often moderators overturned them (two queries; reason lists are counted in Python, since
+    a JSON list cannot be grouped on portably)."""
+    decisions: Counter[str] = Counter()
+    for codes in ModerationEvent.objects.filter(
+        action=EventAction.SCORED,
+        created_at__gte=since,
+        to_status__in=[CommentStatus.HELD, CommentStatus.REJECTED],
+    ).values_list("reason_codes", flat=True):
+        decisions.update(set(codes or []))
+    appeals: Counter[str] = Counter()
+    decided: Counter[str] = Counter()
+    overturned: Counter[str] = Counter()
+    for codes, status in Appeal.objects.filter(created_at__gte=since, automatic=True).values_list(
+        "reason_codes", "status"
+    ):
+        unique = set(codes or [])
+        appeals.update(unique)
+        if status != AppealStatus.OPEN:
+            decided.update(unique)
+        if status == AppealStatus.OVERTURNED:
+            overturned.update(unique)
+    return sorted(
+        (
+            AppealRate(
+                code=code,
+                reason=describe_reason(code),
+                decisions=decisions[code],
+                appeals=appeals[code],
+                decided=decided[code],
+                overturned=overturned[code],
+            )
+            for code in set(decisions) | set(appeals)
+        ),
+        key=lambda r: (-r.appeals, -r.decisions, r.code),
     )

@@ -18,12 +18,14 @@ from django.db.models import DateTimeField, F, QuerySet, Value
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts.services import tell_author_appeal_decided
 from articles.models import Article
 from comments.audit import record_comment_event
 from comments.models import (
     ALLOWED_TRANSITIONS,
     BULK_DECISIONS,
     MODERATOR_DECISIONS,
+    Appeal,
     AuthorNote,
     AuthorStanding,
     Comment,
@@ -33,7 +35,12 @@ from comments.models import (
     Report,
     WordRule,
 )
-from comments.services import InvalidTransition, hide_if_reported
+from comments.services import (
+    InvalidTransition,
+    hide_if_reported,
+    overturn_appeal,
+    uphold_appeal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -423,3 +430,14 @@ def _audit_rule(moderator: Any, note: str) -> None:
     ModerationEvent.objects.create(
         actor=moderator, action=EventAction.RULE_CHANGED, note=note[:500]
     )
+
+
+def decide_appeal(*, appeal: Appeal, moderator: Any, overturn: bool) -> Appeal:
+    """Uphold or overturn an author's appeal (audited) and tell the author, in one transaction."""
+    with transaction.atomic():
+        if overturn:
+            decided = overturn_appeal(appeal=appeal, moderator=moderator)
+        else:
+            decided = uphold_appeal(appeal=appeal, moderator=moderator)
+        tell_author_appeal_decided(appeal=decided)
+    return decided

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from moderation.views import authors, conversation, oversight, queue, rules
+from moderation.views import appeals, authors, conversation, oversight, queue, rules
 
 app_name = "moderation"
 
@@ -27,6 +27,9 @@ urlpatterns = [
     path("rules/add/", rules.add_rule, name="rule-add"),
     path("rules/<int:pk>/remove/", rules.remove_rule, name="rule-remove"),
     path("articles/<slug:slug>/settings/", rules.article_settings, name="article-settings"),
+    # Appeals (issue 12).
+    path("appeals/", appeals.appeals, name="appeals"),
+    path("appeals/<int:pk>/<str:outcome>/", appeals.decide, name="appeal-decide"),
     # Oversight.
     path("audit/", oversight.audit_log, name="audit"),
     path("dashboard/", oversight.dashboard, name="dashboard"),

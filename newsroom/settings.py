@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "comments",
     "moderation",
     "integrations",
+    "accounts",  # before allauth: its templates override allauth's
+    "allauth",
+    "allauth.account",
+    "allauth.usersessions",
     "axes",  # sign-in throttling: see AXES_* below
 ]
 
@@ -81,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -103,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "moderation.context_processors.moderation_wait",
                 "moderation.context_processors.scoring",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -145,6 +151,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # django-allauth's: signs in by email address too.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 # Sign-in throttling: after AXES_FAILURE_LIMIT wrong passwords for one account from one address,
 # that account is locked out from that address (and only there, so an attacker cannot lock a
@@ -159,6 +167,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "newsroom.http.client_ip"
+# The name a reader typed, whether they signed in with it or with their email address (allauth
+# hands the backends {"username": ...} or {"email": ...}).
+AXES_USERNAME_CALLABLE = "accounts.adapter.axes_username"
 # How many reverse proxies in front of gunicorn append to X-Forwarded-For: the client's address
 # is the one the outermost of them saw. 0 (no proxy): the connection's own address. A wrong
 # value lets clients choose their address, and so dodge every per-address throttle.
@@ -173,6 +184,72 @@ SIGNUP_FORM_MAX_AGE_SECONDS = envint("SIGNUP_FORM_MAX_AGE_SECONDS", 86400)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "articles:index"
 LOGOUT_REDIRECT_URL = "articles:index"
+
+# Readers' accounts (issue 12): django-allauth's flows, our templates and abuse checks.
+# Sign up with a username, an email address and a password; sign in with either name. The address
+# is verified by a link; until then a reader may post only if ACCOUNTS_POST_BEFORE_VERIFIED is on
+# (accounts created another way, such as the demo's or an operator's, have no address to verify).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "login": "accounts.forms.LoginForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a mail scanner following the link must not confirm it
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True  # one address at a time: "add" replaces it once the new one is verified
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Newsroom] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# allauth's usersessions records each sign-in (address, browser) so a reader can end the others;
+# without its middleware (USERSESSIONS_TRACK_ACTIVITY off) no request pays a write for "last seen".
+ACCOUNTS_POST_BEFORE_VERIFIED = envbool("ACCOUNTS_POST_BEFORE_VERIFIED", "false")
+# One throttle per flow, never two disagreeing: sign-in failures are django-axes' (AXES_* above,
+# on every login form), sign-ups the site's own per-address throttle (SIGNUP_* above, counted only
+# for sign-ups that would succeed); allauth's limits stay on for what neither covers (password
+# reset requests, verification emails, password and email changes).
+ACCOUNT_RATE_LIMITS = {"login_failed": "", "signup": ""}
+# Deleting an account: "anonymise" keeps its comments under "deleted user", "remove" deletes them.
+ACCOUNTS_DELETED_COMMENTS = os.getenv("ACCOUNTS_DELETED_COMMENTS", "anonymise")
+
+# Email: the console in development, SMTP in production (EMAIL_HOST and friends, or one
+# EMAIL_URL such as smtp+tls://user:password@mail.example.org:587). Every message is written to
+# the accounts.OutgoingEmail table and sent by a Celery task after the transaction commits.
+# The site's own address, for links in emails (sent by workers, which have no request to ask).
+SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "Newsroom <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+
+
+def _email_settings(url: str) -> dict[str, object]:
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    return {
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 587),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": parts.scheme == "smtp+tls",
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+    }
+
+
+if os.getenv("EMAIL_URL") or os.getenv("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    if os.getenv("EMAIL_URL"):
+        globals().update(_email_settings(os.environ["EMAIL_URL"]))
+    else:
+        EMAIL_HOST = os.environ["EMAIL_HOST"]
+        EMAIL_PORT = envint("EMAIL_PORT", 587)
+        EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+        EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+        EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "true")
+        EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "false")
+else:
+    EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -314,6 +391,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.dispatch_webhooks",
         "schedule": envfloat("WEBHOOK_DISPATCH_SECONDS", 2.0),
     },
+    # Readers' notifications from the moderation-event outbox (CONTRACTS.md): short, so a
+    # published reply's email leaves within seconds.
+    "dispatch-notifications": {
+        "task": "accounts.tasks.dispatch_notifications",
+        "schedule": envfloat("NOTIFICATION_DISPATCH_SECONDS", 2.0),
+    },
+    "send-daily-digests": {
+        "task": "accounts.tasks.send_daily_digests",
+        "schedule": crontab(hour=envint("DIGEST_HOUR_UTC", 7), minute=0),
+    },
+    "alert-moderators": {
+        "task": "accounts.tasks.alert_moderators",
+        "schedule": envfloat("MODERATION_ALERT_CHECK_SECONDS", 60.0),
+    },
+    # Emails a broker outage or a dead worker left unsent (accounts.OutgoingEmail).
+    "send-unsent-emails": {
+        "task": "accounts.tasks.send_unsent_emails",
+        "schedule": envfloat("EMAIL_SWEEP_INTERVAL_SECONDS", 60.0),
+    },
     "retrain-classifier-nightly": {
         "task": "comments.tasks.retrain_classifier",
         "schedule": crontab(
@@ -390,6 +486,10 @@ MODERATION_HIDE_AFTER_REPORTS = envint("MODERATION_HIDE_AFTER_REPORTS", 3)
 MODERATION_REPORTER_MIN_AGE_DAYS = envint("MODERATION_REPORTER_MIN_AGE_DAYS", 3)
 # Moderation pages show a banner when the oldest held comment has waited longer than this.
 MODERATION_WAIT_ALERT_SECONDS = envint("MODERATION_WAIT_ALERT_SECONDS", 3600)
+# ...and, past it, emails these addresses and/or posts {"text": ...} to this webhook (Slack-style),
+# once per oldest held comment (accounts.tasks.alert_moderators).
+MODERATION_ALERT_EMAILS = envlist("MODERATION_ALERT_EMAILS", "")
+MODERATION_ALERT_WEBHOOK_URL = os.getenv("MODERATION_ALERT_WEBHOOK_URL", "")
 # The moderation queue (issue 4): cards per page; how long a moderator may undo a decision; how
 # often an open queue asks which of its comments others have decided meanwhile.
 MODERATION_PAGE_SIZE = envint("MODERATION_PAGE_SIZE", 50)

@@ -13,8 +13,7 @@ urlpatterns = [
     path("", include("integrations.urls")),
     # The REST API (django-ninja; its own namespace "api", which ninja reverses from the root).
     path("api/v1/", api.urls()),
-    path("accounts/signup/", views.signup, name="signup"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),

@@ -9,56 +9,19 @@ from typing import Any
 
 import redis
 from django.conf import settings
-from django.contrib.auth import login
 from django.db import connection
 from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
-from comments import throttle
 from comments.models import ClassifierModel, Comment, CommentStatus
 from comments.worker_status import ScoringStatus, scoring_status, scoring_status_for
-from newsroom.forms import SignupForm
-from newsroom.http import client_ip
 
 logger = logging.getLogger(__name__)
-
-
-def signup(request: HttpRequest) -> HttpResponse:
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = ""
-    if request.user.is_authenticated:
-        return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
-    form = SignupForm(request.POST or None)
-    status = 400 if form.is_bound else 200
-    if request.method == "POST" and form.is_valid():
-        # Counted only for sign-ups that would succeed, so a reader who mistypes a password
-        # is not throttled; atomic in Redis, so a burst from one address cannot slip past.
-        if throttle.allows(
-            f"signup:{client_ip(request)}",
-            limit=settings.SIGNUP_RATE_LIMIT,
-            window_seconds=settings.SIGNUP_RATE_WINDOW_SECONDS,
-        ):
-            user = form.save()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
-        form.add_error(
-            None,
-            "Too many accounts have been created from your network recently. "
-            "Please try again later.",
-        )
-        status = 429
-    return render(
-        request, "registration/signup.html", {"form": form, "next": next_url}, status=status
-    )
 
 
 @require_GET

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from articles.models import Article, CommentPolicy
 from comments.classifier.labels import LABELS
 from comments.model_versions import activate_classifier
-from comments.models import ClassifierModel, Comment, CommentStatus
+from comments.models import ClassifierModel, Comment, CommentStatus, EventAction, ModerationEvent
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -111,3 +111,18 @@ def make_classifier_model(
     if active:
         activate_classifier(classifier_model=record)
     return record
+
+
+def publish_as_scored(comment: Comment) -> ModerationEvent:
+    """Publish a pending comment the way scoring does: its status and the system's audit event."""
+    from comments.audit import record_comment_event
+
+    comment.status = CommentStatus.PUBLISHED
+    comment.save(update_fields=["status"])
+    return record_comment_event(
+        comment=comment,
+        actor=None,
+        action=EventAction.SCORED,
+        from_status=CommentStatus.PENDING,
+        to_status=CommentStatus.PUBLISHED,
+    )

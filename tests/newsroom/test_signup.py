@@ -9,13 +9,14 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from pytest_django import Settings
 
-from newsroom.forms import started_token
+from accounts.forms import started_token
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
 GOOD = {
     "username": "newreader",
+    "email": "newreader@example.org",
     "password1": "a-long-unusual-pass-42",
     "password2": "a-long-unusual-pass-42",
     # Served a minute ago: a person's pace.
@@ -47,7 +48,7 @@ def test_it_explains_bad_input(client: Client) -> None:
     html = response.content.decode()
     assert response.status_code == 400
     assert "A user with that username already exists." in html
-    assert "The two password fields didn’t match." in html
+    assert "You must type the same password each time." in html
 
 
 def test_it_shows_the_form(client: Client) -> None:
@@ -122,7 +123,7 @@ def test_it_throttles_sign_ups_per_address(client: Client, settings: Settings) -
     settings.SIGNUP_RATE_LIMIT = 3
 
     def sign_up(n: int, ip: str) -> Any:
-        data = {**GOOD, "username": f"newreader{n}"}
+        data = {**GOOD, "username": f"newreader{n}", "email": f"newreader{n}@example.org"}
         return Client().post("/accounts/signup/", data, REMOTE_ADDR=ip)
 
     assert [sign_up(n, "203.0.113.7").status_code for n in range(5)] == [302] * 3 + [429] * 2
@@ -132,7 +133,7 @@ def test_it_throttles_sign_ups_per_address(client: Client, settings: Settings) -
     assert sign_up(6, "198.51.100.2").status_code == 302  # another address is not slowed
     # Bad input does not count: a reader who mistypes a password is not throttled.
     settings.SIGNUP_RATE_LIMIT = 4
-    mistyped = {**GOOD, "username": "newreader7", "password2": "typo"}
+    mistyped = {**GOOD, "username": "newreader7", "email": "r7@example.org", "password2": "typo"}
     for _ in range(3):
         assert (
             Client().post("/accounts/signup/", mistyped, REMOTE_ADDR="192.0.2.1").status_code == 400
