@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from comments import model_versions, policy, rules
+from comments import live, model_versions, policy, rules
 from comments.audit import record_comment_event
 from comments.models import Comment, CommentStatus, EventAction
 
@@ -167,4 +167,7 @@ def _decide(
             to_status=status,
             note=note,
         )
+        if status == CommentStatus.PUBLISHED:
+            # Open pages of the article learn of it at their next poll (comments.live).
+            live.bump_on_commit([locked.article_id])
     return locked

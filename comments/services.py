@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from comments import tasks
+from comments import live, tasks
 from comments.audit import record_comment_event
 from comments.models import AuthorStanding, Comment, CommentStatus, EventAction, Report
 
@@ -136,6 +136,9 @@ def _moderate(
             reject_reason=reject_reason,
             note=note,
         )
+        if CommentStatus.PUBLISHED in (from_status, to_status):
+            # Open pages of the article show it or drop it at their next poll (comments.live).
+            live.bump_on_commit([locked.article_id])
     logger.info("comment %s %s -> %s by %s", locked.pk, from_status, to_status, moderator)
     return locked
 
@@ -202,4 +205,5 @@ def _hide(comment: Comment, open_reports: int) -> None:
         to_status=comment.status,
         note=f"Hidden after {open_reports} readers reported it.",
     )
+    live.bump_on_commit([comment.article_id])
     logger.info("comment %s hidden after %d reports", comment.pk, open_reports)

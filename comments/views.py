@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -34,6 +35,9 @@ def comment_section(
     request: HtmxHttpRequest, article: Article, *, form: CommentForm | None = None
 ) -> dict[str, Any]:
     """Build the context of an article's comment section: a constant number of queries."""
+    # Before the reads: a comment published meanwhile is counted as new by the live poll
+    # (comments.live_views) rather than missed.
+    live_since = timezone.now()
     published = (
         Comment.objects.visible()
         .for_article(article)
@@ -70,6 +74,8 @@ def comment_section(
         "posting_refusal": refusal,
         "reported_ids": reported_ids,
         "report_reasons": ReportReason.choices,
+        "live_since": live_since,
+        "live_poll_seconds": settings.LIVE_POLL_SECONDS,
     }
 
 

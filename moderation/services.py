@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from articles.models import Article
+from comments import live
 from comments.audit import record_comment_event
 from comments.models import (
     ALLOWED_TRANSITIONS,
@@ -80,6 +81,8 @@ def undo_decision(*, comment: Comment, moderator: Any, now: datetime | None = No
             to_status=last.from_status,
             note=f"Undid: {last.get_action_display()}.",
         )
+        if CommentStatus.PUBLISHED in (last.from_status, last.to_status):
+            live.bump_on_commit([locked.article_id])  # open pages of the article (comments.live)
         # Reopened reports may be enough to hide it again, as they had before the decision.
         hide_if_reported(comment=locked)
     logger.info(
@@ -144,6 +147,9 @@ def moderate_in_bulk(
         Report.objects.open().filter(comment__in=decided).update(
             resolved_at=stamp, resolved_by=moderator
         )
+        live.bump_for_events_on_commit(
+            ModerationEvent.objects.filter(batch=batch, created_at=stamp)
+        )
         # The lock above makes these equal; a difference would mean a comment without its
         # audit event, so refuse the whole batch rather than commit it.
         if moved != changed:
@@ -204,6 +210,7 @@ def undo_bulk(*, batch: str, moderator: Any, now: datetime | None = None) -> int
         Report.objects.filter(
             comment__in=back.values("comment_id"), resolved_by=moderator, resolved_at=decided_at
         ).update(resolved_at=None, resolved_by=None)
+        live.bump_for_events_on_commit(back)
     logger.info("undid bulk batch %s (%d comment(s)) by %s", batch, undone, moderator)
     return undone
 
@@ -262,6 +269,8 @@ def dismiss_reports(
             .filter(comment=locked)
             .update(resolved_at=now, resolved_by=moderator)
         )
+        if locked.hidden_at is not None:
+            live.bump_on_commit([locked.article_id])  # shown again (comments.live)
         locked.hidden_at = None
         locked.decided_at = now
         locked.save(update_fields=["hidden_at", "decided_at"])

@@ -1,0 +1,68 @@
+"""Live updates for readers: what an open article page polls to learn of new comments.
+
+A view module of its own (not comments/views.py) so that the cheap path stays small enough to
+read at a glance: a poll whose ETag still matches the article's version (comments.live) is
+answered 304 by Django's `etag` decorator before the view runs, with one cache read and no query,
+no session, no template. Only a changed version costs a count query and a render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_aware
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import etag, require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from articles.models import Article
+from comments import live
+from comments.models import Comment
+from newsroom.http import HtmxHttpRequest
+
+
+def _live_etag(request: HttpRequest, article_id: int) -> str | None:
+    """The article's version, for this browser: the answer leaves out the reader's own comments,
+    so two people must not share one. The session cookie tells them apart without a query."""
+    version = live.article_version(article_id)
+    if version is None:
+        return None  # the cache is down: answer in full, every time
+    session = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+    viewer = hashlib.blake2b(session.encode(), digest_size=6).hexdigest() if session else "0"
+    return f"{version}-{viewer}"
+
+
+def _since(request: HttpRequest) -> datetime | None:
+    try:
+        since = parse_datetime(request.GET.get("since", ""))
+    except ValueError:
+        return None
+    return since if since is not None and is_aware(since) else None
+
+
+@require_GET
+# The browser keeps the answer and asks again with If-None-Match every time (no-cache); nothing
+# shared may keep it (private): it depends on who is asking.
+@cache_control(private=True, no_cache=True)
+@vary_on_headers("HX-Request", "Cookie")
+@etag(_live_etag)
+def live_comments(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
+    """How many comments were published on the article since the page was shown."""
+    article = get_object_or_404(Article.objects.live(), pk=article_id)
+    since = _since(request)
+    if since is None:
+        return HttpResponseBadRequest("Give `since` as an ISO 8601 time with its UTC offset.")
+    if not request.htmx:
+        # Without JavaScript nothing polls: someone followed the link, so show them the page.
+        return redirect(f"{article.get_absolute_url()}#comments")
+    new = Comment.objects.visible().for_article(article).filter(decided_at__gt=since)
+    if request.user.is_authenticated:
+        # Their own comment updates in place on their page (it polls itself): not news to them.
+        new = new.exclude(author=request.user)
+    context = {"article": article, "new_count": new.count()}
+    return render(request, "comments/_live.html#live-news", context)
