@@ -10,9 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import live
+from comments import live, model_versions
 from comments.models import Comment, CommentStatus
-from comments import model_versions
 from comments.scoring import score_comment
 from comments.services import approve_comment, reject_comment, report_comment, restore_comment
 from moderation.services import (
