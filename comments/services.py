@@ -13,11 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from comments import live, tasks
 from comments.audit import record_comment_event
-from comments.models import AuthorStanding, Comment, CommentStatus, EventAction, Report
+from comments.models import (
+    AuthorStanding,
+    Comment,
+    CommentStatus,
+    EventAction,
+    Nudge,
+    Report,
+)
 
 if TYPE_CHECKING:
     from articles.models import Article
@@ -207,3 +215,43 @@ def _hide(comment: Comment, open_reports: int) -> None:
     )
     live.bump_on_commit([comment.article_id])
     logger.info("comment %s hidden after %d reports", comment.pk, open_reports)
+
+
+def record_nudge(
+    *,
+    article: Article,
+    author: Any,
+    scores: dict[str, float],
+    reason_codes: list[str],
+    model_version_id: int | None,
+    episode: Nudge | None = None,
+) -> Nudge:
+    """Record that a draft was nudged; a reader nudged again while revising stays in `episode`."""
+    if episode is not None:
+        Nudge.objects.filter(pk=episode.pk).update(times_shown=F("times_shown") + 1)
+        episode.refresh_from_db(fields=["times_shown"])
+        return episode
+    return Nudge.objects.create(
+        article=article,
+        author=author,
+        scores=scores,
+        reason_codes=reason_codes,
+        model_version_id=model_version_id,
+    )
+
+
+def submit_nudged_comment(
+    *, nudge: Nudge, article: Article, author: Any, body: str, outcome: str
+) -> Comment:
+    """Post a comment after a nudge and record what the reader did: revised or posted anyway.
+
+    The comment goes exactly the way of any other (pending, then scored by a worker): the nudge
+    never decides.
+    """
+    with transaction.atomic():
+        comment = submit_comment(article=article, author=author, body=body)
+        # Only an open nudge takes an outcome: two posts racing with one nudge record one.
+        Nudge.objects.filter(pk=nudge.pk, outcome="").update(
+            outcome=outcome, comment=comment, resolved_at=timezone.now()
+        )
+    return comment
