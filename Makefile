@@ -71,6 +71,7 @@ bench: export REDIS_URL := $(BENCH_REDIS_URL)
 bench: $(VENV)/.installed-dev
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_redelivery.py
+	$(BIN)/python scripts/bench_live.py
 	@echo ""
 	@echo "The first minutes of a new user (a bare clone of HEAD, then a second start):"
 	$(BIN)/python scripts/first_minute.py

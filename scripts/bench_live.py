@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +32,7 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
 READERS = int(os.getenv("LIVE_BENCH_READERS", "2000"))
-SECONDS = int(os.getenv("LIVE_BENCH_SECONDS", "20"))
+SECONDS = int(os.getenv("LIVE_BENCH_SECONDS", "16"))
 POLL_SECONDS = 8  # settings.LIVE_POLL_SECONDS: within the issue's 10 s
 PUBLISH_EVERY = 10.0
 WORKERS = 2
@@ -42,7 +43,7 @@ LOAD_GENERATOR = r"""
 import asyncio, json, random, sys, time
 port, path = int(sys.argv[1]), sys.argv[2]
 readers, seconds, period = int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
-statuses, latencies = {}, []
+statuses, latencies, measuring = {}, [], False
 
 async def ask(etag):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -59,9 +60,10 @@ async def ask(etag):
             etag = line.split(b":", 1)[1].strip().decode()
     return status, etag
 
-async def reader(index, start, end):
-    rng = random.Random(index)
-    etag, due = None, start + rng.random() * period
+async def reader(index, etag):
+    # After the warm-up, each reader polls every period from a random phase, as open pages do.
+    due = time.monotonic() + random.Random(index).random() * period
+    end = due + seconds
     while due < end:
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         sent = time.monotonic()
@@ -73,9 +75,19 @@ async def reader(index, start, end):
         latencies.append((time.monotonic() - sent) * 1000)
         due += period
 
+async def first_poll(index):
+    # The page's first poll has no ETag yet: a warm-up, not measured.
+    await asyncio.sleep(random.Random(-index).random() * period)
+    for _ in range(5):
+        try:
+            return (await ask(None))[1]
+        except OSError:
+            await asyncio.sleep(1)
+
 async def main():
-    start = time.monotonic() + 0.5
-    await asyncio.gather(*(reader(i, start, start + seconds) for i in range(readers)))
+    etags = await asyncio.gather(*(first_poll(i) for i in range(readers)))
+    print("measuring", flush=True)
+    await asyncio.gather(*(reader(i, etag) for i, etag in enumerate(etags)))
 
 asyncio.run(main())
 latencies.sort()
@@ -122,7 +134,8 @@ def wait_for(port: int, timeout: float = 60.0) -> None:
 
 
 def load(port: int, path: str, publish: object = None) -> tuple[dict[str, object], float, float]:
-    """Run the readers against `path`; return their figures, the server's CPU and the wall time."""
+    """Run the readers against `path`; return their figures, the server's CPU and the wall time
+    of the measured part (after every reader's first poll)."""
     generator = subprocess.Popen(  # noqa: S603 (this interpreter, our own script)
         [
             sys.executable,
@@ -137,6 +150,8 @@ def load(port: int, path: str, publish: object = None) -> tuple[dict[str, object
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert generator.stdout is not None
+    assert generator.stdout.readline().strip() == "measuring"
     cpu_before, started = cpu_seconds(SERVER.pid), time.monotonic()
     next_publication = started + PUBLISH_EVERY / 2
     while generator.poll() is None:
@@ -178,6 +193,7 @@ def live_figures(port: int) -> None:
     shown_at = timezone.now().isoformat().replace("+", "%2B")
 
     def publish() -> None:
+        # What scoring does on publishing (comments.scoring), without a worker.
         Comment.objects.create(
             article=article,
             author=author,
@@ -189,20 +205,91 @@ def live_figures(port: int) -> None:
 
     print(
         f"\nLive updates: {READERS:,} open readers on one article, each polling every "
-        f"{POLL_SECONDS} s for {SECONDS} s; gunicorn, {WORKERS} sync workers, on {os.cpu_count()} "
-        f"cores; a comment published every {PUBLISH_EVERY:.0f} s"
+        f"{POLL_SECONDS} s for {SECONDS} s after its first poll; gunicorn, {WORKERS} sync "
+        f"workers, on {os.cpu_count()} cores (CPU from /proc, server processes only)"
     )
-    anchor_figures = load(port, "/favicon.ico")
-    anchor = report("anchor, /favicon.ico (no query)", *anchor_figures)
-    live_figures_ = load(port, f"/live/articles/{article.pk}/?since={shown_at}", publish)
-    per_request = report("live poll with If-None-Match  ", *live_figures_)
+    poll = f"/live/articles/{article.pk}/?since={shown_at}"
+    anchor = report("anchor, /favicon.ico (no query)  ", *load(port, "/favicon.ico"))
+    quiet = report("live poll, nothing published     ", *load(port, poll))
+    hot = report(f"live poll, one published per {PUBLISH_EVERY:.0f} s", *load(port, poll, publish))
     # Per reader from the cost of a request, not from the wall time: on a busy machine the
     # polls queue and the wall time stretches, but each still costs what it costs.
-    per_reader = per_request / POLL_SECONDS
+    for name, per_request in [("quiet article", quiet), ("hot article", hot)]:
+        per_reader = per_request / POLL_SECONDS
+        print(
+            f"{name}: CPU per open reader {per_reader:.3f} ms per second; {READERS:,} readers "
+            f"need {per_reader * READERS / 10:.0f}% of one core ({WORKERS * 100}% here); "
+            f"poll / anchor {per_request / anchor:.2f}x CPU per request"
+        )
+
+
+NUDGE_RUNS = 40
+# Drafts the model lets through, from a line to a paragraph: what every post pays the nudge for.
+PUBLISHABLE = [
+    "A fair point.",
+    "I read the whole article and I think the government waited far too long.",
+    "Great reporting, thank you. The second paragraph explains the budget clearly and I agree "
+    "with most of it, though the numbers for next year look optimistic to me.",
+    "Does anyone know whether the consultation is still open? The link in the article goes to "
+    "a page that says it closed last week, but the date in the third paragraph says otherwise.",
+]
+FLAGGED = "You are an idiot and so is everyone who agrees with this rubbish."
+
+
+def nudge_figures() -> None:
+    """The median a post costs with the nudge on and off (htmx, in this process)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from comments import drafts
+
+    with open(os.devnull, "w") as quiet:
+        from django.core.management import call_command
+
+        call_command("train_classifier", "--limit", "3000", stdout=quiet)
+    settings.COMMENT_RATE_LIMIT = 10**6
+    client = Client()
+    client.force_login(get_user_model().objects.create_user("bench-nudged"))
+    url = "/articles/bench-live/comments/"
+
+    def post(body: str, nudge: bool) -> tuple[float, float, str]:
+        settings.COMMENT_NUDGE_ENABLED = nudge
+        wall, cpu = time.perf_counter(), time.process_time()
+        response = client.post(url, {"body": body}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200, response.status_code
+        return (
+            (time.perf_counter() - wall) * 1000,
+            (time.process_time() - cpu) * 1000,
+            response.content.decode(),
+        )
+
+    assert drafts.check_draft(FLAGGED) is not None, "the bench's flagged draft is not flagged"
+    post(PUBLISHABLE[0], True)  # the first post of a process loads the model: not a median's
+    off, on, flagged = [], [], []
+    for i in range(NUDGE_RUNS):  # interleaved, so that the machine's load falls on both alike
+        body = PUBLISHABLE[i % len(PUBLISHABLE)]
+        off.append(post(body, False)[:2])
+        on.append(post(body, True)[:2])
+        wall, cpu, html = post(FLAGGED, True)
+        assert "may break our community guidelines" in html
+        flagged.append((wall, cpu))
+
+    def medians(rows: list[tuple[float, float]]) -> tuple[float, float]:
+        return statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows)
+
+    (off_wall, off_cpu), (on_wall, on_cpu) = medians(off), medians(on)
+    flagged_wall, flagged_cpu = medians(flagged)
+    print(f"\nThe nudge: a post (htmx), median of {NUDGE_RUNS}, wall and CPU (process_time)")
+    print(f"post, nudge off:                 {off_wall:6.1f} ms wall, {off_cpu:6.1f} ms CPU")
+    print(f"post, nudge on (draft passes):   {on_wall:6.1f} ms wall, {on_cpu:6.1f} ms CPU")
     print(
-        f"CPU per open reader: {per_reader:.3f} ms of CPU per second; {READERS:,} readers: "
-        f"{per_reader * READERS / 10:.0f}% of one core ({WORKERS * 100}% available); "
-        f"live poll / anchor: {per_request / anchor:.2f}x CPU per request"
+        f"draft nudged (answer, not saved): {flagged_wall:5.1f} ms wall, {flagged_cpu:6.1f} ms CPU"
+    )
+    print(
+        f"added by the nudge to a post: {on_wall - off_wall:+.1f} ms wall, "
+        f"{on_cpu - off_cpu:+.1f} ms CPU median (the bound is 20 ms); "
+        f"on/off: {on_cpu / off_cpu:.2f}x CPU"
     )
 
 
@@ -259,6 +346,7 @@ def main() -> None:
     try:
         wait_for(port)
         live_figures(port)
+        nudge_figures()
     finally:
         SERVER.terminate()
         SERVER.wait(timeout=30)

@@ -271,3 +271,76 @@ def test_nothing_is_bumped_when_the_transaction_rolls_back(
         approve_comment(comment=held, moderator=moderator)
     assert len(callbacks) == 1  # waiting for the commit, which the test transaction never does
     assert version(article) == before
+
+
+# The early answer, before Django's middleware (newsroom.wsgi).
+
+
+class Inner:
+    """Stands in for Django behind the wrapper, to see which requests reach it."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        self.paths.append(environ["PATH_INFO"])
+        start_response("200 OK", [])
+        return [b"django"]
+
+
+def call(app: Any, path: str, **environ: str) -> tuple[str, dict[str, str]]:
+    answered: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        answered.update(status=status, headers=dict(headers))
+
+    app({"REQUEST_METHOD": "GET", "PATH_INFO": path, **environ}, start_response)
+    return answered["status"], answered["headers"]
+
+
+def test_the_early_answer_matches_the_polls_route() -> None:
+    path = reverse("comments:live", kwargs={"article_id": 42})
+    match = live.POLL_PATH.match(path)
+    assert match is not None and match["article_id"] == "42"
+
+
+def test_an_unchanged_poll_is_answered_before_django_without_a_query(
+    article: Any, django_assert_num_queries: Any
+) -> None:
+    inner = Inner()
+    app = live.answer_unchanged_polls_early(inner)
+    path = reverse("comments:live", kwargs={"article_id": article.pk})
+    cookie = "sessionid=abc123; csrftoken=x"
+    tag = live.etag_for(article.pk, "abc123")
+    assert tag is not None
+
+    with django_assert_num_queries(0):
+        status, headers = call(app, path, HTTP_IF_NONE_MATCH=tag, HTTP_COOKIE=cookie)
+
+    assert status == "304 Not Modified"
+    assert headers["ETag"] == tag
+    assert headers["Cache-Control"] == "private, no-cache"
+    assert inner.paths == []
+
+
+def test_anything_else_goes_to_django(article: Any) -> None:
+    inner = Inner()
+    app = live.answer_unchanged_polls_early(inner)
+    path = reverse("comments:live", kwargs={"article_id": article.pk})
+    someone_elses = live.etag_for(article.pk, "another-session")
+    assert someone_elses is not None
+
+    assert call(app, path)[0] == "200 OK"  # no ETag sent
+    assert call(app, path, HTTP_IF_NONE_MATCH=someone_elses)[0] == "200 OK"
+    assert call(app, path, HTTP_IF_NONE_MATCH='"1-0"')[0] == "200 OK"  # an old version
+    assert (
+        call(app, "/favicon.ico", HTTP_IF_NONE_MATCH=live.etag_for(article.pk, "") or "")[0]
+        == "200 OK"
+    )
+    assert len(inner.paths) == 4
+
+
+def test_the_served_application_is_wrapped() -> None:
+    from newsroom import wsgi
+
+    assert wsgi.application.__qualname__.startswith("answer_unchanged_polls_early")
