@@ -2,16 +2,18 @@
 
 Live updates. gunicorn (2 sync workers, as `make run` starts it) serves a throwaway database;
 a load generator in its own process plays READERS readers with the article open, each polling
-`comments:live` every LIVE_POLL_SECONDS with the ETag it last got (If-None-Match), as a browser
-does. Meanwhile a comment is published every PUBLISH_EVERY seconds, so some polls find news and
-cost a query and a render. The server's CPU comes from /proc (its master and workers, user plus
-system time), never from the client; it is printed per request and per open reader, next to the
-anchor: the same readers asking a Django view that runs no query (/favicon.ico, a redirect
-through the whole middleware stack), measured in the same run on the same server.
+`comments:live` every POLL_SECONDS with the ETag it last got (If-None-Match), as a browser
+does. Every reader's first poll (no ETag yet) is a warm-up; then it is measured twice: on a
+quiet article (every poll a 304) and on a hot one, a comment published every PUBLISH_EVERY
+seconds (a poll after each finds news: a count query and a render). The server's CPU comes from
+/proc (its master and workers, user plus system time), never from the client; it is printed per
+request and per open reader, next to the anchor: the same readers asking a Django view that runs
+no query (/favicon.ico, a redirect through the whole middleware stack), in the same run on the
+same server.
 
 The nudge. The same post (htmx, Django's test client, in this process) with the nudge off and
-on, on a draft the model lets through (every post pays for this) and on one it would hold
-(answered with the nudge instead of being saved): the median added per post.
+on, on drafts the model lets through (every post pays for this), interleaved; and the answer to
+a draft it would hold (the nudge, instead of saving): the medians, and what the nudge adds.
 """
 
 from __future__ import annotations
