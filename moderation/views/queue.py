@@ -393,8 +393,9 @@ def changes(request: HtmxHttpRequest) -> HttpResponse:
         shown = {int(v) for v in request.GET.getlist("shown")[: settings.MODERATION_PAGE_SIZE]}
     except ValueError:
         return HttpResponse("Invalid comment ids.", status=400, content_type="text/plain")
-    since = _arrivals_since(request)
-    if since is False:
+    try:
+        since = _arrivals_since(request)
+    except ValueError:
         return HttpResponse("Invalid time.", status=400, content_type="text/plain")
     still = set(
         form.select(Comment.objects.all()).filter(pk__in=shown).values_list("pk", flat=True)
@@ -430,13 +431,15 @@ def changes(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, f"{QUEUE_TEMPLATE}#queue-changes", context)
 
 
-def _arrivals_since(request: HtmxHttpRequest) -> datetime | bool | None:
-    """When the polling page was shown (None: it did not say, an older page); False if invalid."""
+def _arrivals_since(request: HtmxHttpRequest) -> datetime | None:
+    """When the polling page was shown (None: it did not say, an older page).
+
+    Raises ValueError for a malformed time, or one without its UTC offset.
+    """
     raw = request.GET.get("since", "")
     if not raw:
         return None
-    try:
-        since = parse_datetime(raw)
-    except ValueError:
-        return False
-    return since if since is not None and timezone.is_aware(since) else False
+    since = parse_datetime(raw)  # raises ValueError for an impossible date
+    if since is None or not timezone.is_aware(since):
+        raise ValueError(f"not an ISO 8601 time with its offset: {raw!r}")
+    return since
