@@ -18,13 +18,13 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import parse_cookie
 
 from comments.models import CommentStatus, ModerationEvent
@@ -51,28 +51,59 @@ def article_version(article_id: int) -> int | None:
     return int(version) if version is not None else None
 
 
-def bump_articles(article_ids: Iterable[int]) -> None:
-    """Tell the open pages of these articles that something they show has changed."""
-    for article_id in set(article_ids):
-        try:
-            cache.incr(_key(article_id))
-        except ValueError:
-            # No counter yet (nobody has polled since it was lost): the next poll starts one.
-            pass
-        except Exception:
-            # After commit, nothing may fail the writer: readers only wait for the next bump.
-            logger.exception("live: could not bump article %s", article_id)
+def _published_key(article_id: int) -> str:
+    return f"live:published:{article_id}"
 
 
-def bump_on_commit(article_ids: Iterable[int]) -> None:
-    """Bump the articles once the current transaction commits: a poll answered before then
-    would see the old rows, and a rolled-back change must not wake anyone.
+def published_count(article_id: int) -> int | None:
+    """How many times a comment has come into the article's public view (published, restored,
+    shown again), by this counter's reckoning; None when the cache cannot say.
+
+    A page keeps the count it was shown with: the difference is its "N new comments", read from
+    the cache alone, so a poll with news costs no query for a signed-out reader either.
+    """
+    try:
+        count = cache.get(_published_key(article_id))
+        if count is None:
+            cache.add(_published_key(article_id), 0, timeout=None)
+            count = cache.get(_published_key(article_id))
+    except Exception:
+        logger.exception("live: the cache is unavailable; counting in the database")
+        return None
+    return int(count) if count is not None else None
+
+
+def bump_articles(article_ids: Iterable[int], published: Mapping[int, int] | None = None) -> None:
+    """Tell the open pages of these articles that something they show has changed, and that
+    `published[id]` comments came into view."""
+    published = published or {}
+    for article_id in set(article_ids) | set(published):
+        _incr(_key(article_id), 1)
+        if published.get(article_id):
+            _incr(_published_key(article_id), published[article_id])
+
+
+def _incr(key: str, by: int) -> None:
+    try:
+        cache.incr(key, by)
+    except ValueError:
+        pass  # no counter yet (lost, or nobody has read it): the next reader starts one
+    except Exception:
+        # After commit, nothing may fail the writer: readers only wait for the next bump.
+        logger.exception("live: could not bump %s", key)
+
+
+def bump_on_commit(article_ids: Iterable[int], *, published: bool = False) -> None:
+    """Bump the articles once the current transaction commits (`published`: a comment of each
+    came into public view): a poll answered before then would see the old rows, and a
+    rolled-back change must not wake anyone.
 
     Call it inside the writer's transaction; the ids are read now, the bump happens later.
     """
     ids = set(article_ids)
+    shown = dict.fromkeys(ids, 1) if published else {}
     if ids:
-        transaction.on_commit(lambda: bump_articles(ids))
+        transaction.on_commit(lambda: bump_articles(ids, shown))
 
 
 def bump_for_events_on_commit(events: QuerySet[ModerationEvent]) -> None:
@@ -82,12 +113,16 @@ def bump_for_events_on_commit(events: QuerySet[ModerationEvent]) -> None:
     comment rejected was never shown).
     """
     touching_public = Q(from_status=CommentStatus.PUBLISHED) | Q(to_status=CommentStatus.PUBLISHED)
-    bump_on_commit(
+    rows = (
         events.filter(touching_public)
         .order_by()
-        .values_list("comment__article_id", flat=True)
-        .distinct()
+        .values("comment__article_id")
+        .annotate(shown=Count("id", filter=Q(to_status=CommentStatus.PUBLISHED)))
+        .values_list("comment__article_id", "shown")
     )
+    counts = dict(rows)
+    if counts:
+        transaction.on_commit(lambda: bump_articles(counts, counts))
 
 
 def etag_for(article_id: int, session_cookie: str) -> str | None:

@@ -169,5 +169,5 @@ def _decide(
         )
         if status == CommentStatus.PUBLISHED:
             # Open pages of the article learn of it at their next poll (comments.live).
-            live.bump_on_commit([locked.article_id])
+            live.bump_on_commit([locked.article_id], published=True)
     return locked

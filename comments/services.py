@@ -146,7 +146,7 @@ def _moderate(
         )
         if CommentStatus.PUBLISHED in (from_status, to_status):
             # Open pages of the article show it or drop it at their next poll (comments.live).
-            live.bump_on_commit([locked.article_id])
+            live.bump_on_commit([locked.article_id], published=to_status == CommentStatus.PUBLISHED)
     logger.info("comment %s %s -> %s by %s", locked.pk, from_status, to_status, moderator)
     return locked
 

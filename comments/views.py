@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from articles.models import Article
+from comments import live
 from comments.forms import CommentForm, NudgeForm, ReportForm
 from comments.models import (
     AuthorStanding,
@@ -56,6 +57,7 @@ def comment_section(
     # Before the reads: a comment published meanwhile is counted as new by the live poll
     # (comments.live_views) rather than missed.
     live_since = timezone.now()
+    live_seen = live.published_count(article.pk)
     published = (
         Comment.objects.visible()
         .for_article(article)
@@ -93,6 +95,7 @@ def comment_section(
         "reported_ids": reported_ids,
         "report_reasons": ReportReason.choices,
         "live_since": live_since,
+        "live_seen": live_seen,
         "live_poll_seconds": settings.LIVE_POLL_SECONDS,
     }
 

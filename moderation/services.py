@@ -82,7 +82,10 @@ def undo_decision(*, comment: Comment, moderator: Any, now: datetime | None = No
             note=f"Undid: {last.get_action_display()}.",
         )
         if CommentStatus.PUBLISHED in (last.from_status, last.to_status):
-            live.bump_on_commit([locked.article_id])  # open pages of the article (comments.live)
+            # Open pages of the article (comments.live): back in view if it returns to published.
+            live.bump_on_commit(
+                [locked.article_id], published=last.from_status == CommentStatus.PUBLISHED
+            )
         # Reopened reports may be enough to hide it again, as they had before the decision.
         hide_if_reported(comment=locked)
     logger.info(
@@ -270,7 +273,7 @@ def dismiss_reports(
             .update(resolved_at=now, resolved_by=moderator)
         )
         if locked.hidden_at is not None:
-            live.bump_on_commit([locked.article_id])  # shown again (comments.live)
+            live.bump_on_commit([locked.article_id], published=True)  # shown again
         locked.hidden_at = None
         locked.decided_at = now
         locked.save(update_fields=["hidden_at", "decided_at"])

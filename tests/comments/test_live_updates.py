@@ -344,3 +344,70 @@ def test_the_served_application_is_wrapped() -> None:
     from newsroom import wsgi
 
     assert wsgi.application.__qualname__.startswith("answer_unchanged_polls_early")
+
+
+# The published counter: a page's "N new" from the cache alone.
+
+
+def seen_on_page(client: Client, article: Any) -> int:
+    html = client.get(article.get_absolute_url()).content.decode()
+    return int(html.split("&amp;seen=", 1)[1].split('"', 1)[0])
+
+
+def poll_seen(client: Client, article: Any, seen: int, **headers: str) -> Any:
+    url = reverse("comments:live", kwargs={"article_id": article.pk})
+    since = (timezone.now() - timedelta(minutes=1)).isoformat()
+    return client.get(url, {"since": since, "seen": seen}, **HX, **headers)
+
+
+def test_a_signed_out_reader_learns_of_news_from_the_cache_alone(
+    client: Client,
+    article: Any,
+    reader: Any,
+    moderator: Any,
+    django_capture_on_commit_callbacks: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    seen = seen_on_page(client, article)
+    held = [make_comment(article=article, author=reader, status="held") for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_comment(comment=held[0], moderator=moderator)
+        moderate_in_bulk(
+            comments=Comment.objects.filter(pk__in=[c.pk for c in held[1:]]),
+            moderator=moderator,
+            decision="approve",
+        )
+        # Leaving the page is not news: the count of new ones does not go down or up.
+        reject_comment(comment=held[0], moderator=moderator)
+
+    with django_assert_num_queries(1):  # the article, for its address; no count
+        response = poll_seen(client, article, seen)
+
+    assert "3 new comments:" in response.content.decode()
+
+
+def test_a_signed_in_reader_is_not_told_of_their_own(
+    client: Client,
+    article: Any,
+    reader: Any,
+    moderator: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    client.force_login(reader)
+    seen = seen_on_page(client, article)
+    mine = make_comment(article=article, author=reader, status="held")
+    theirs = make_comment(article=article, author=make_user("sam"), status="held")
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_comment(comment=mine, moderator=moderator)
+        approve_comment(comment=theirs, moderator=moderator)
+
+    assert "1 new comment:" in poll_seen(client, article, seen).content.decode()
+
+
+def test_a_lost_counter_falls_back_to_the_database(
+    client: Client, article: Any, reader: Any
+) -> None:
+    make_comment(article=article, author=reader, status="published", decided_at=timezone.now())
+    live.cache.delete(f"live:published:{article.pk}")
+    # The page was shown with a count the restarted counter has not reached.
+    assert "1 new comment:" in poll_seen(client, article, 7).content.decode()
