@@ -7,9 +7,13 @@ the answer is a 304 that costs one cache read and no query, which is what lets o
 hold thousands of open readers (`scripts/bench_live.py` measures it against server-sent events'
 alternative, an always-open connection per reader).
 
-The counter lives in the cache (Redis), never in the database: a bump is one INCR, outside the
-writer's transaction, and a poll never touches a table. Losing it (Redis flushed or down) costs
-only freshness: readers then get a full answer (one count query) until it is back.
+A second counter per article counts the comments that came into public view; the page keeps the
+value it was shown with, so a poll that finds news answers "N new" from the cache too, with no
+query for a signed-out reader.
+
+The counters live in the cache (Redis), never in the database: a bump is one INCR, outside the
+writer's transaction, and a poll never touches a table. Losing them (Redis flushed or down)
+costs only freshness or a query: readers then get an answer counted in the database.
 """
 
 from __future__ import annotations
