@@ -73,10 +73,12 @@ def _new_count(request: HtmxHttpRequest, article: Article, since: datetime) -> i
         new = now - int(seen)
         if new and signed_in:
             # Their own comment updates in place on their page (it polls itself): not news.
-            new = max(0, new - _published_since(article, since).filter(author=request.user).count())
+            new = max(
+                0, new - _published_since(article, since).filter(author_id=request.user.pk).count()
+            )
         return new
     published = _published_since(article, since)
-    return (published.exclude(author=request.user) if signed_in else published).count()
+    return (published.exclude(author_id=request.user.pk) if signed_in else published).count()
 
 
 def _published_since(article: Article, since: datetime) -> QuerySet[Comment]:
