@@ -142,3 +142,22 @@ class ReportForm(forms.Form):
         if cleaned.get("reason") == ReportReason.OTHER and not cleaned.get("note"):
             self.add_error("note", "Say in a few words what is wrong when you choose “Other”.")
         return cleaned
+
+
+class NudgeForm(forms.Form):
+    """What a nudged comment form sends back: its nudge, and whether the reader posts anyway."""
+
+    POST_ANYWAY = "post-anyway"
+
+    nudge = forms.IntegerField(required=False, min_value=1)
+    nudge_action = forms.ChoiceField(
+        required=False, choices=[("", "Post"), (POST_ANYWAY, "Post anyway")]
+    )
+
+    @property
+    def posts_anyway(self) -> bool:
+        return self.is_valid() and self.cleaned_data["nudge_action"] == self.POST_ANYWAY
+
+    @property
+    def nudge_id(self) -> int | None:
+        return self.cleaned_data["nudge"] if self.is_valid() else None

@@ -1197,3 +1197,92 @@ class Appeal(models.Model):
     def reasons(self) -> list[str]:
         """The appealed decision's reasons, in words for a moderator."""
         return [policy.describe_reason(code, scores=self.scores) for code in self.reason_codes]
+
+
+# The nudge (issue 11, "live"): a reader's draft that the model would hold or reject, answered
+# before it is saved. The draft's text is not kept: it was never posted.
+
+
+class NudgeOutcome(models.TextChoices):
+    # Rewritten until the model would publish it, then posted.
+    REVISED = "revised", "Revised"
+    # Posted as it stood after the nudge ("Post anyway").
+    POSTED_ANYWAY = "posted_anyway", "Posted anyway"
+    # "Abandoned" is never stored: a nudge with no outcome after
+    # COMMENT_NUDGE_ABANDONED_AFTER_SECONDS is abandoned, by query (see NudgeQuerySet).
+
+
+@dataclass(frozen=True)
+class NudgeSummary:
+    shown: int
+    revised: int
+    revised_published: int
+    posted_anyway: int
+    abandoned: int
+
+    @property
+    def revised_published_share(self) -> float | None:
+        """Of the nudges shown, the share revised into a comment that then got published."""
+        return self.revised_published / self.shown if self.shown else None
+
+
+class NudgeQuerySet(models.QuerySet["Nudge"]):
+    def still_open(self, *, now: datetime | None = None) -> NudgeQuerySet:
+        """Nudges whose reader may still post: no outcome yet, and within the window."""
+        cutoff = (now or timezone.now()) - timedelta(
+            seconds=settings.COMMENT_NUDGE_ABANDONED_AFTER_SECONDS
+        )
+        return self.filter(outcome="", created_at__gte=cutoff)
+
+    def summary(self, *, since: datetime, now: datetime | None = None) -> NudgeSummary:
+        """What became of the nudges shown since `since`: one aggregate query.
+
+        Abandoned is computed here rather than stored by a periodic task: nothing to schedule
+        or to miss when beat is down, nothing written, and a changed window applies at once.
+        """
+        cutoff = (now or timezone.now()) - timedelta(
+            seconds=settings.COMMENT_NUDGE_ABANDONED_AFTER_SECONDS
+        )
+        revised = Q(outcome=NudgeOutcome.REVISED)
+        totals = self.filter(created_at__gte=since).aggregate(
+            shown=Count("id"),
+            revised=Count("id", filter=revised),
+            revised_published=Count(
+                "id", filter=revised & Q(comment__status=CommentStatus.PUBLISHED)
+            ),
+            posted_anyway=Count("id", filter=Q(outcome=NudgeOutcome.POSTED_ANYWAY)),
+            abandoned=Count("id", filter=Q(outcome="", created_at__lt=cutoff)),
+        )
+        return NudgeSummary(**totals)
+
+
+class Nudge(models.Model):
+    """One nudging of a reader's draft, and what the reader did next."""
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nudges"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # A reader who revises and is nudged again stays in the same nudge: one decision to make.
+    times_shown = models.PositiveIntegerField(default=1)
+    # What the model said of the first nudged draft, and which model said it.
+    scores = models.JSONField(default=dict, blank=True)
+    reason_codes = models.JSONField(default=list, blank=True)
+    model_version = models.ForeignKey(
+        "ClassifierModel", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=20, choices=NudgeOutcome.choices, blank=True)
+    comment = models.OneToOneField(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="nudge"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NudgeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"nudge {self.pk} ({self.outcome or 'open'})"

@@ -11,8 +11,10 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest
+from django.utils import timezone
 
 from articles.models import Article
+from comments import live
 from comments.conversation import all_comments, find_node, thread_nodes
 from comments.forms import CommentForm, EditForm, unverified_refusal
 from comments.models import (
@@ -57,6 +59,10 @@ def comment_section(
 ) -> dict[str, Any]:
     """Build the context of an article's comment section: a constant number of queries,
     whatever the shape of its threads (see comments.conversation)."""
+    # Before the reads: a comment published meanwhile is counted as new by the live poll
+    # (comments.live_views) rather than missed.
+    live_since = timezone.now()
+    live_seen = live.published_count(article.pk)
     order, _ = comment_order(request)
     visible = Comment.objects.visible().for_article(article).select_related("author")
     top = visible.top_level().sorted_by(order)
@@ -100,6 +106,9 @@ def comment_section(
         "reply_form": reply_form,
         "editing": editing,
         "edit_form": edit_form,
+        "live_since": live_since,
+        "live_seen": live_seen,
+        "live_poll_seconds": settings.LIVE_POLL_SECONDS,
     }
 
 

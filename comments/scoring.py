@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from comments import model_versions, policy, rules
+from comments import live, model_versions, policy, rules
 from comments.audit import record_comment_event
 from comments.models import Comment, CommentStatus, EventAction
 
@@ -184,4 +184,10 @@ def _decide(
             to_status=status,
             note=note,
         )
+        if status == CommentStatus.PUBLISHED and from_status != CommentStatus.PUBLISHED:
+            # Open pages of the article learn of it at their next poll (comments.live).
+            live.bump_on_commit([locked.article_id], published=True)
+        elif status == CommentStatus.PUBLISHED or from_status == CommentStatus.PUBLISHED:
+            # A published comment's edit, kept up with its new text or taken out of view.
+            live.bump_on_commit([locked.article_id])
     return locked

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from comments import tasks
+from comments import live, tasks
 from comments.audit import record_comment_event
 from comments.models import (
     Appeal,
@@ -26,6 +26,7 @@ from comments.models import (
     CommentRevision,
     CommentStatus,
     EventAction,
+    Nudge,
     Reaction,
     Report,
     posting_refusal_of,
@@ -169,6 +170,9 @@ def _moderate(
             reject_reason=reject_reason,
             note=note,
         )
+        if CommentStatus.PUBLISHED in (from_status, to_status):
+            # Open pages of the article show it or drop it at their next poll (comments.live).
+            live.bump_on_commit([locked.article_id], published=to_status == CommentStatus.PUBLISHED)
     logger.info("comment %s %s -> %s by %s", locked.pk, from_status, to_status, moderator)
     return locked
 
@@ -235,6 +239,7 @@ def _hide(comment: Comment, open_reports: int) -> None:
         to_status=comment.status,
         note=f"Hidden after {open_reports} readers reported it.",
     )
+    live.bump_on_commit([comment.article_id])
     logger.info("comment %s hidden after %d reports", comment.pk, open_reports)
 
 
@@ -286,6 +291,7 @@ def _set_featured(*, comment: Comment, moderator: Any, featured: bool) -> Commen
             return locked  # already so: a second click changes (and audits) nothing
         locked.featured_at = timezone.now() if featured else None
         locked.save(update_fields=["featured_at"])
+        live.bump_on_commit([locked.article_id])
         record_comment_event(
             comment=locked,
             actor=moderator,
@@ -376,6 +382,7 @@ def delete_own_comment(*, comment: Comment, author: Any) -> Comment:
         locked.featured_at = None
         locked.save(update_fields=["deleted_at", "featured_at"])
         locked.refresh_parent_reply_count()
+        live.bump_on_commit([locked.article_id])
         record_comment_event(
             comment=locked,
             actor=author,
@@ -470,3 +477,43 @@ def _open_appeal(appeal: Appeal) -> Appeal:
     if not locked.is_open:
         raise CannotAppeal("This appeal has already been decided.")
     return locked
+
+
+def record_nudge(
+    *,
+    article: Article,
+    author: Any,
+    scores: dict[str, float],
+    reason_codes: list[str],
+    model_version_id: int | None,
+    episode: Nudge | None = None,
+) -> Nudge:
+    """Record that a draft was nudged; a reader nudged again while revising stays in `episode`."""
+    if episode is not None:
+        Nudge.objects.filter(pk=episode.pk).update(times_shown=F("times_shown") + 1)
+        episode.refresh_from_db(fields=["times_shown"])
+        return episode
+    return Nudge.objects.create(
+        article=article,
+        author=author,
+        scores=scores,
+        reason_codes=reason_codes,
+        model_version_id=model_version_id,
+    )
+
+
+def submit_nudged_comment(
+    *, nudge: Nudge, article: Article, author: Any, body: str, outcome: str
+) -> Comment:
+    """Post a comment after a nudge and record what the reader did: revised or posted anyway.
+
+    The comment goes exactly the way of any other (pending, then scored by a worker): the nudge
+    never decides.
+    """
+    with transaction.atomic():
+        comment = submit_comment(article=article, author=author, body=body)
+        # Only an open nudge takes an outcome: two posts racing with one nudge record one.
+        Nudge.objects.filter(pk=nudge.pk, outcome="").update(
+            outcome=outcome, comment=comment, resolved_at=timezone.now()
+        )
+    return comment

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from comments import views
+from comments import live_views, views
 
 app_name = "comments"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("comments/<int:pk>/react/", views.react, name="react"),
     path("comments/<int:pk>/edit/", views.edit, name="edit"),
     path("comments/<int:pk>/delete/", views.delete, name="delete"),
+    path("live/articles/<int:article_id>/", live_views.live_comments, name="live"),
 ]

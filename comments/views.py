@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,9 +16,11 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from articles.models import Article
 from comments import throttle
 from comments.conversation import all_comments, find_node, thread_nodes
-from comments.forms import CommentForm, EditForm, ReportForm
+from comments.forms import CommentForm, EditForm, NudgeForm, ReportForm
 from comments.models import (
     Comment,
+    Nudge,
+    NudgeOutcome,
     Reaction,
     ReportReason,
 )
@@ -30,11 +32,16 @@ from comments.services import (
     CannotReport,
     delete_own_comment,
     edit_comment,
+    record_nudge,
     report_comment,
     submit_comment,
+    submit_nudged_comment,
     toggle_reaction,
 )
 from newsroom.http import HtmxHttpRequest
+
+if TYPE_CHECKING:
+    from comments.drafts import FlaggedDraft
 
 ORDER_COOKIE_SECONDS = 365 * 24 * 3600
 REPORT_THANKS = "Thank you: the moderators will look at this comment."
@@ -96,7 +103,24 @@ def post_comment(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         context = comment_section(request, article, form=form)
         return render(request, "comments/article_detail.html", context, status=status)
 
-    comment = submit_comment(article=article, author=request.user, body=form.cleaned_data["body"])
+    # The nudge (issue 11, "live"): answer a draft the model would hold, before saving it.
+    body = form.cleaned_data["body"]
+    nudge_form = NudgeForm(request.POST)
+    episode = _open_nudge(nudge_form.nudge_id, author=request.user, article=article)
+    if settings.COMMENT_NUDGE_ENABLED and not (episode and nudge_form.posts_anyway):
+        # Performance, not a cycle: scikit-learn loads on the first post, never at start-up.
+        from comments import drafts
+
+        flagged = drafts.check_draft(body)
+        if flagged is not None:
+            return _nudge(request, article, form, flagged, episode)
+    if episode is None:
+        comment = submit_comment(article=article, author=request.user, body=body)
+    else:
+        outcome = NudgeOutcome.POSTED_ANYWAY if nudge_form.posts_anyway else NudgeOutcome.REVISED
+        comment = submit_nudged_comment(
+            nudge=episode, article=article, author=request.user, body=body, outcome=outcome
+        )
     if request.htmx:
         fresh = CommentForm(article=article, author=request.user)
         return render(
@@ -105,6 +129,37 @@ def post_comment(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             {"form": fresh, "article": article, "comment": comment},
         )
     return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
+
+
+def _open_nudge(pk: int | None, *, author: Any, article: Article) -> Nudge | None:
+    """The reader's own open nudge on this article that the form sent back, if any."""
+    if pk is None:
+        return None
+    return Nudge.objects.still_open().filter(pk=pk, author=author, article=article).first()
+
+
+def _nudge(
+    request: HtmxHttpRequest,
+    article: Article,
+    form: CommentForm,
+    flagged: FlaggedDraft,
+    episode: Nudge | None,
+) -> HttpResponse:
+    """The form again, with the draft as it is, its flagged words, "edit" and "post anyway"."""
+    nudge = record_nudge(
+        article=article,
+        author=request.user,
+        scores=flagged.scores,
+        reason_codes=flagged.reason_codes,
+        model_version_id=flagged.model_version_id,
+        episode=episode,
+    )
+    extra = {"nudge": nudge, "nudge_segments": flagged.segments(form.cleaned_data["body"])}
+    if request.htmx:
+        context = {"form": form, "article": article, **extra}
+        return render(request, "comments/article_detail.html#comment-form", context)
+    context = comment_section(request, article, form=form) | extra
+    return render(request, "comments/article_detail.html", context)
 
 
 @require_GET

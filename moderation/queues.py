@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from django.db import models
-from django.db.models import Count, Exists, Q
+from datetime import datetime
 
-from comments.models import UNSCORED, CommentQuerySet, CommentStatus, has_open_report
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q
+
+from comments.models import (
+    UNSCORED,
+    CommentQuerySet,
+    CommentStatus,
+    Report,
+    has_open_report,
+)
 
 
 class Queue(models.TextChoices):
@@ -46,3 +54,10 @@ def counts(comments: CommentQuerySet) -> dict[str, int]:
         for queue in Queue
     }
     return comments.order_by().aggregate(**totals)
+
+
+def arrived_since(since: datetime) -> Q:
+    """Comments that may have entered a queue after `since`: posted, decided (held by the model,
+    or a moderator's undo) or reported since. With a queue's filter, the ones that did."""
+    reported = Exists(Report.objects.filter(comment=OuterRef("pk"), created_at__gt=since))
+    return Q(created_at__gt=since) | Q(decided_at__gt=since) | Q(reported)

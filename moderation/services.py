@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 
 from accounts.services import tell_author_appeal_decided
 from articles.models import Article
+from comments import live
 from comments.audit import record_comment_event
 from comments.models import (
     ALLOWED_TRANSITIONS,
@@ -88,6 +89,11 @@ def undo_decision(*, comment: Comment, moderator: Any, now: datetime | None = No
             to_status=last.from_status,
             note=f"Undid: {last.get_action_display()}.",
         )
+        if CommentStatus.PUBLISHED in (last.from_status, last.to_status):
+            # Open pages of the article (comments.live): back in view if it returns to published.
+            live.bump_on_commit(
+                [locked.article_id], published=last.from_status == CommentStatus.PUBLISHED
+            )
         # Reopened reports may be enough to hide it again, as they had before the decision.
         hide_if_reported(comment=locked)
     logger.info(
@@ -156,6 +162,9 @@ def moderate_in_bulk(
         Comment.objects.filter(
             pk__in=Comment.objects.filter(pk__in=decided, parent__isnull=False).values("parent_id")
         ).refresh_reply_counts()
+        live.bump_for_events_on_commit(
+            ModerationEvent.objects.filter(batch=batch, created_at=stamp)
+        )
         # The lock above makes these equal; a difference would mean a comment without its
         # audit event, so refuse the whole batch rather than commit it.
         if moved != changed:
@@ -221,6 +230,7 @@ def undo_bulk(*, batch: str, moderator: Any, now: datetime | None = None) -> int
         Report.objects.filter(
             comment__in=back.values("comment_id"), resolved_by=moderator, resolved_at=decided_at
         ).update(resolved_at=None, resolved_by=None)
+        live.bump_for_events_on_commit(back)
     logger.info("undid bulk batch %s (%d comment(s)) by %s", batch, undone, moderator)
     return undone
 
@@ -279,6 +289,8 @@ def dismiss_reports(
             .filter(comment=locked)
             .update(resolved_at=now, resolved_by=moderator)
         )
+        if locked.hidden_at is not None:
+            live.bump_on_commit([locked.article_id], published=True)  # shown again
         locked.hidden_at = None
         locked.decided_at = now
         locked.save(update_fields=["hidden_at", "decided_at"])

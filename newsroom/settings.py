@@ -440,6 +440,16 @@ REACTION_RATE_LIMIT = envint("REACTION_RATE_LIMIT", 30)  # reactions per account
 REACTION_RATE_WINDOW_SECONDS = envint("REACTION_RATE_WINDOW_SECONDS", 60)  # ...per this window
 # The cookie that remembers a reader's chosen order of comments (no session needed for it).
 COMMENT_ORDER_COOKIE = "comment_order"
+# Live updates and the nudge (issue 11, "live"). How often an open article page asks whether
+# comments were published since it was shown: a reader learns of one within this many seconds
+# (the issue asks for 10, which leaves 2 s for the request); each ask that finds nothing new
+# is a 304 from the cache, with no query.
+LIVE_POLL_SECONDS = envint("LIVE_POLL_SECONDS", 8)
+# The nudge: a draft the active model would hold or reject is answered before it is saved,
+# with the words that drove the score; the reader may revise it or post it anyway. A nudge with
+# no post within the window counts as abandoned.
+COMMENT_NUDGE_ENABLED = envbool("COMMENT_NUDGE_ENABLED", "true")
+COMMENT_NUDGE_ABANDONED_AFTER_SECONDS = envint("COMMENT_NUDGE_ABANDONED_AFTER_SECONDS", 1800)
 
 # Moderation policy: a comment scoring below `publish` on every label is published, at or above
 # `reject` on any label is rejected, anything between is held for a moderator.

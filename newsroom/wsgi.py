@@ -8,4 +8,9 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+# Open article pages poll for news; an unchanged one is answered before Django (comments.live).
+from comments.live import answer_unchanged_polls_early  # noqa: E402 (needs the app loaded)
+
+application = answer_unchanged_polls_early(django_application)

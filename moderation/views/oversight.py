@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from comments.models import CommentStatus, ModerationEvent
+from comments.models import CommentStatus, ModerationEvent, Nudge
 from moderation import charts, oversight
 from moderation.decorators import moderator_required
 from moderation.forms import SYSTEM, AuditFilterForm
@@ -105,5 +106,9 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "flag_at": oversight.FLAG_AT,
         "days": DASHBOARD_DAYS,
         "hours": HOURS_CHARTED,
+        # The nudge (issue 11, "live"): what readers did when their draft was flagged.
+        "nudges": Nudge.objects.summary(since=since, now=now),
+        "nudge_enabled": settings.COMMENT_NUDGE_ENABLED,
+        "nudge_window_minutes": settings.COMMENT_NUDGE_ABANDONED_AFTER_SECONDS // 60,
     }
     return render(request, "moderation/dashboard.html", context)

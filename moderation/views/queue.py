@@ -7,7 +7,7 @@ works as a plain form post (post, redirect, get) and, with htmx, swaps just what
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -384,7 +385,8 @@ def _filter_query(form: QueueFilterForm) -> str:
 @login_required
 @moderator_required
 def changes(request: HtmxHttpRequest) -> HttpResponse:
-    """What an open queue polls for: fresh counts, and which of its cards to take away.
+    """What an open queue polls for: fresh counts, which of its cards to take away, and how many
+    comments have joined it since the page was shown ("3 new: show").
 
     The page sends the ids of the cards it still shows undecided; those that no longer match its
     queue and filters (someone else decided them) are removed from the page by htmx, without
@@ -397,6 +399,10 @@ def changes(request: HtmxHttpRequest) -> HttpResponse:
         shown = {int(v) for v in request.GET.getlist("shown")[: settings.MODERATION_PAGE_SIZE]}
     except ValueError:
         return HttpResponse("Invalid comment ids.", status=400, content_type="text/plain")
+    try:
+        since = _arrivals_since(request)
+    except ValueError:
+        return HttpResponse("Invalid time.", status=400, content_type="text/plain")
     still = set(
         form.select(Comment.objects.all()).filter(pk__in=shown).values_list("pk", flat=True)
     )
@@ -415,5 +421,31 @@ def changes(request: HtmxHttpRequest) -> HttpResponse:
         "counts": queues.counts(form.filter(Comment.objects.all())),
         "gone": sorted(gone),
         "gone_by_others": len(gone - theirs),
+        # Comments that joined this view since the page was shown: offered, never pushed in,
+        # so that the card under the moderator's hand does not move.
+        "new_count": (
+            form.select(Comment.objects.all())
+            .exclude(pk__in=shown)
+            .filter(queues.arrived_since(since))
+            .count()
+            if since
+            else 0
+        ),
+        "queue_url": reverse("moderation:queue")
+        + (f"?{query}" if (query := _filter_query(form)) else ""),
     }
     return render(request, f"{QUEUE_TEMPLATE}#queue-changes", context)
+
+
+def _arrivals_since(request: HtmxHttpRequest) -> datetime | None:
+    """When the polling page was shown (None: it did not say, an older page).
+
+    Raises ValueError for a malformed time, or one without its UTC offset.
+    """
+    raw = request.GET.get("since", "")
+    if not raw:
+        return None
+    since = parse_datetime(raw)  # raises ValueError for an impossible date
+    if since is None or not timezone.is_aware(since):
+        raise ValueError(f"not an ISO 8601 time with its offset: {raw!r}")
+    return since

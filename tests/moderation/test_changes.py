@@ -85,5 +85,5 @@ def test_the_page_polls_it_with_its_filters_and_cards(moderator_client: Client) 
     make_held(1)
     html = moderator_client.get("/moderation/", {"q": "reply"}).content.decode()
     assert 'hx-get="/moderation/changes/?q=reply"' in html
-    assert 'hx-include=".queue-card [name=shown]"' in html
+    assert 'hx-include=".queue-card [name=shown], #queue-since"' in html
     assert "every 10s" in html

@@ -22,6 +22,7 @@ APPS = ("newsroom", "articles", "comments", "moderation", "integrations")
 # stack, and only the Celery worker and the classifier's own commands import them.
 SCORES_TRAINS_OR_LOADS = {
     "comments.scoring",
+    "comments.drafts",
     "comments.model_versions",
     "comments.management.commands.activate_classifier",
     "comments.management.commands.evaluate_classifier",
