@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from comments.classifier.normalise import normalise
 from comments.models import AuthorStanding, Comment, WordRule, WordRuleKind
 from comments.policy import RuleSignals
 
@@ -27,36 +28,56 @@ LINK = re.compile(
 
 @dataclass(frozen=True)
 class WordMatcher:
-    """Finds the phrases of one word list in a text, on word boundaries, whatever the case."""
+    """Finds the phrases of one word list in a text, on word boundaries, however disguised.
+
+    Text and phrases both go through `normalise` (case, look-alike letters, accents, digits for
+    letters, separators inside words, spelled-out words, long letter runs), and each letter of a
+    phrase may repeat: "WIPED-OUT", "w.i.p.e.d o.u.t" and "wiiiped out" all match "wiped out".
+    """
 
     pattern: re.Pattern[str] | None
-    phrase_by_key: dict[str, str]
+    phrases: tuple[tuple[re.Pattern[str], str], ...]
 
     @classmethod
     def compile(cls, phrases: Iterable[str]) -> WordMatcher:
-        unique = {_key(p): p for p in phrases if p.strip()}
+        unique = {normalise(p): p for p in phrases if normalise(p)}
         if not unique:
-            return cls(None, {})
+            return cls(None, ())
         # Longest first, so that "free money" wins over "free" where both match.
-        alternatives = sorted(unique.values(), key=len, reverse=True)
+        ordered = sorted(unique, key=len, reverse=True)
+        bodies = [_phrase_body(key) for key in ordered]
         # Lookarounds rather than \b: \b needs a word character beside it, so it would never
         # match a phrase that starts or ends with punctuation, such as "$$$" or "c.o.d.".
-        body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in alternatives)
-        return cls(re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE), unique)
+        pattern = re.compile(rf"(?<!\w)(?:{'|'.join(bodies)})(?!\w)")
+        each = tuple(
+            (re.compile(body), unique[key]) for body, key in zip(bodies, ordered, strict=True)
+        )
+        return cls(pattern, each)
 
     def find(self, text: str) -> tuple[str, ...]:
         """The rule phrases found in `text`, each once, in order of first appearance."""
         if self.pattern is None:
             return ()
-        found: dict[str, None] = {}
-        for match in self.pattern.finditer(text):
-            key = _key(match.group())
-            found.setdefault(self.phrase_by_key.get(key, match.group()), None)
-        return tuple(found)
+        found: dict[str, tuple[int, int]] = {}
+        # Two readings of a spelled-out run: "a i d i o t" is "aidiot" or "a idiot".
+        for reading, one_letter_words in enumerate((False, True)):
+            for match in self.pattern.finditer(normalise(text, one_letter_words=one_letter_words)):
+                phrase = next(
+                    (phrase for body, phrase in self.phrases if body.fullmatch(match.group())),
+                    match.group(),
+                )
+                found.setdefault(phrase, (reading, match.start()))
+        return tuple(sorted(found, key=found.__getitem__))
 
 
-def _key(phrase: str) -> str:
-    return " ".join(phrase.split()).casefold()
+def _phrase_body(key: str) -> str:
+    """A normalised phrase as a pattern: its words with or without space between them, each
+    letter repeatable, everything else literal."""
+    words = [
+        "".join(f"{re.escape(c)}+" if c.isalpha() else re.escape(c) for c in word)
+        for word in key.split()
+    ]
+    return r"\s*".join(words)
 
 
 def contains_link(text: str) -> bool:
