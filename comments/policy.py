@@ -14,7 +14,33 @@ PUBLISH = "published"
 HOLD = "held"
 REJECT = "rejected"
 
-LABEL_NAMES = {"toxicity": "toxic", "spam": "spam"}
+# One word per label everywhere a person reads it: the settings', the API's and the model's own.
+LABEL_NAMES = {"toxicity": "toxicity", "spam": "spam"}
+
+
+def percentages(*values: float) -> list[str]:
+    """Each value as a percentage, precise enough never to look like another when it is not.
+
+    One decimal by default; more (up to four) where two different values would print the same,
+    or where a value would print as 0% or 100% without being it: 0.998 against a threshold of
+    0.9996 prints "99.8%" against "99.96%", not "100%" against "100%".
+    """
+    shown = []
+    for value in values:
+        digits = 1
+        while digits < 4:
+            text = f"{value * 100:.{digits}f}"
+            misleading = (float(text) == 100.0 and value < 1.0) or (
+                float(text) == 0.0 and value > 0.0
+            )
+            clashes = any(
+                other != value and f"{other * 100:.{digits}f}" == text for other in values
+            )
+            if not (misleading or clashes):
+                break
+            digits += 1
+        shown.append(f"{value * 100:.{digits}f}%")
+    return shown
 
 
 @dataclass(frozen=True)
@@ -134,6 +160,18 @@ class ScoreRow:
     reject: float | None
 
     @property
+    def shown(self) -> tuple[str, str, str]:
+        """Score, publish and reject threshold as percentages that never look equal unless they
+        are ("" for a missing threshold)."""
+        limits = [value for value in (self.publish, self.reject) if value is not None]
+        texts = dict(zip([self.score, *limits], percentages(self.score, *limits), strict=True))
+        return (
+            texts[self.score],
+            texts[self.publish] if self.publish is not None else "",
+            texts[self.reject] if self.reject is not None else "",
+        )
+
+    @property
     def band(self) -> str:
         """Where the score falls: "low" (publishable), "uncertain" or "high" (rejectable)."""
         if self.reject is not None and self.score >= self.reject:
@@ -161,8 +199,8 @@ def score_rows(scores: Mapping[str, float], thresholds: Mapping[str, Thresholds]
 
 # Reason codes about one label: "<label><suffix>", with the threshold they crossed.
 _LABEL_REASONS = {
-    "_over_reject": ("reject", "Very likely {name}{detail}."),
-    "_uncertain": ("publish", "Possibly {name}{detail}: too uncertain to publish automatically."),
+    "_over_reject": ("reject", "{name} {detail}: rejected automatically."),
+    "_uncertain": ("publish", "{name} {detail}: too uncertain to publish automatically."),
 }
 
 
@@ -194,10 +232,10 @@ def describe_reason(
             label = code.removesuffix(suffix)
             score = (scores or {}).get(label)
             limit = (thresholds or {}).get(label)
-            detail = (
-                f" ({score:.0%} ≥ {which} threshold {getattr(limit, which):.0%})"
-                if score is not None and limit is not None
-                else ""
-            )
-            return sentence.format(name=LABEL_NAMES.get(label, label), detail=detail)
+            if score is not None and limit is not None:
+                shown, threshold = percentages(score, getattr(limit, which))
+                detail = f"{shown} ≥ {which} threshold {threshold}"
+            else:
+                detail = f"over its {which} threshold"
+            return sentence.format(name=LABEL_NAMES.get(label, label).capitalize(), detail=detail)
     return code.replace("_", " ").capitalize() + "."

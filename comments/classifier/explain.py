@@ -22,6 +22,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.pipeline import Pipeline
 
 from comments.classifier.pipeline import SharedHashing, feature_parts
+from comments.classifier.stop_words import is_stop_word
 
 TOP_SPANS = 5
 # The explainer walks the n-grams that start in the first EXPLAIN_MAX_CHARS characters only: its
@@ -30,7 +31,8 @@ TOP_SPANS = 5
 # exact weights (each occurrence's share divides by its feature's count in the whole text); the
 # words past the cut are not highlighted, though the score and the decision count them.
 EXPLAIN_MAX_CHARS = 800
-# Pushes smaller than this (in logit units) are noise, not a reason worth highlighting.
+# Pushes smaller than this (in logit units) are noise, not a reason worth highlighting. What a
+# moderator sees is cut again, at the EXPLANATION_MIN_WEIGHT setting (comments/explanations.py).
 MIN_PUSH = 0.2
 # A word is a run of non-space characters without the punctuation around it, so "f*ck" and a
 # link each stay one span while "idiot!" highlights "idiot".
@@ -142,6 +144,8 @@ def explain(
     for match in _WORD.finditer(text):
         if match.end() > occurrences.until:
             break  # this word's n-grams were not all walked
+        if is_stop_word(match.group()):
+            continue  # "are", "nothing": never a reason, whatever its weight
         spans.append(
             Span(match.start(), match.end(), float(prefix[match.end()] - prefix[match.start()]))
         )

@@ -14,6 +14,7 @@ from comments.classifier.explain import (
 from comments.classifier.labels import LABELS
 from comments.classifier.pipeline import feature_parts, positive_probabilities
 from comments.classifier.runtime import ActiveModel
+from comments.classifier.stop_words import is_stop_word
 from comments.classifier.training import TrainedModel
 
 HOSTILE = "Honestly, you are a stupid idiot and everyone knows it."
@@ -60,6 +61,7 @@ def test_its_spans_lie_inside_the_text_on_whole_words(trained: TrainedModel) -> 
                 word = text[span.start : span.end]
                 assert word.strip() == word and word
                 assert span.weight > 0
+                assert not is_stop_word(word), word
 
 
 def test_it_points_at_the_words_that_drive_the_toxicity_score(

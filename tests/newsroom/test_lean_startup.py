@@ -34,6 +34,7 @@ LIGHT_CLASSIFIER_MODULES = {
     "comments.classifier",
     "comments.classifier.labels",
     "comments.classifier.normalise",
+    "comments.classifier.stop_words",
 }
 
 # Set up Django as `manage.py` does (the admin's autodiscovery included), load the URLconf and
