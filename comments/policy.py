@@ -72,6 +72,8 @@ class RuleSignals:
     has_link: bool = False
     new_author: bool = False
     author_premoderated: bool = False
+    # The harm lexicon's categories found ("violence", "dehumanising", "threat"): each holds.
+    harm: tuple[str, ...] = ()
 
     @property
     def reject_codes(self) -> list[str]:
@@ -79,7 +81,8 @@ class RuleSignals:
 
     @property
     def hold_codes(self) -> list[str]:
-        codes = [f"{SUSPECT_WORD}{word}" for word in self.suspect_words]
+        codes = [f"{HARM_LEXICON}{category}" for category in self.harm]
+        codes += [f"{SUSPECT_WORD}{word}" for word in self.suspect_words]
         if self.has_link:
             codes.append("contains_link")
         if self.new_author:
@@ -92,6 +95,12 @@ class RuleSignals:
 # Reason codes that carry the matched phrase after the prefix: "banned_word:idiot".
 BANNED_WORD = "banned_word:"
 SUSPECT_WORD = "suspect_word:"
+HARM_LEXICON = "harm_lexicon:"
+HARM_WORDS = {
+    "violence": "a call for violence",
+    "dehumanising": "dehumanising language",
+    "threat": "a threat",
+}
 
 
 def thresholds_from_settings(raw: Mapping[str, Mapping[str, float]]) -> dict[str, Thresholds]:
@@ -225,6 +234,12 @@ def describe_reason(
         return fixed[code]
     if code.startswith(BANNED_WORD):
         return f"Contains banned word “{code.removeprefix(BANNED_WORD)}”."
+    if code.startswith(HARM_LEXICON):
+        category = code.removeprefix(HARM_LEXICON)
+        return (
+            f"Reads as {HARM_WORDS.get(category, category)} (harm lexicon): a person must "
+            "decide, whatever the scores."
+        )
     if code.startswith(SUSPECT_WORD):
         return f"Contains suspect word “{code.removeprefix(SUSPECT_WORD)}”."
     for suffix, (which, sentence) in _LABEL_REASONS.items():

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from confusable_homoglyphs.confusables import confusables_data
 
@@ -179,6 +179,11 @@ def normalise_with_origins(text: str, *, one_letter_words: bool = False) -> tupl
     return _text(collapsed), [origin for _, origin in collapsed]
 
 
+@lru_cache(maxsize=256)
 def normalise(text: str, *, one_letter_words: bool = False) -> str:
-    """The normalised text (see the module's docstring and `normalise_with_origins`)."""
+    """The normalised text (see the module's docstring and `normalise_with_origins`).
+
+    Remembered for the last texts: a worker's word lists and harm lexicon read each comment
+    several times.
+    """
     return normalise_with_origins(text, one_letter_words=one_letter_words)[0]

@@ -150,3 +150,13 @@ def test_a_card_never_shows_a_score_equal_to_a_threshold_it_is_not() -> None:
     row = score_rows({"toxicity": 0.998}, {"toxicity": Thresholds(publish=0.3, reject=0.9996)})[0]
     assert row.shown == ("99.8%", "30.0%", "99.96%")
     assert row.name == "toxicity"
+
+
+def test_a_harm_lexicon_match_holds_and_says_why() -> None:
+    decision = decide(
+        scores={"toxicity": 0.1, "spam": 0.0},
+        thresholds=THRESHOLDS,
+        rules=RuleSignals(harm=("violence",)),
+    )
+    assert decision == Decision(HOLD, ["harm_lexicon:violence"])
+    assert describe_reason("harm_lexicon:violence").startswith("Reads as a call for violence")
