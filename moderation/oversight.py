@@ -13,7 +13,13 @@ from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from comments.models import Comment, CommentStatus, EventAction, ModerationEvent
+from comments.models import (
+    ClassifierModel,
+    Comment,
+    CommentStatus,
+    EventAction,
+    ModerationEvent,
+)
 
 # The model "flags" a comment when its highest label score says harmful is more likely than not.
 FLAG_AT = 0.5
@@ -239,4 +245,47 @@ def model_agreement(since: datetime) -> ModelAgreement:
         auto_published_removed=automatic["published_removed"],
         auto_rejected=automatic["rejected"],
         auto_rejected_restored=automatic["rejected_restored"],
+    )
+
+
+@dataclass(frozen=True)
+class TermFairness:
+    term: str
+    subgroup_auc: float
+    bpsn_auc: float
+    bnsp_auc: float
+
+
+@dataclass(frozen=True)
+class ModelFairness:
+    """The active model's identity-term figures, as training measured and stored them."""
+
+    version: int
+    bias_score: float
+    min_bpsn_auc: float
+    worst_terms: list[TermFairness]
+
+
+def model_fairness() -> ModelFairness | None:
+    """The active version's bias score and worst five terms; None for none or an older one."""
+    row = ClassifierModel.objects.active().values_list("version", "metrics").first()
+    if row is None:
+        return None
+    version, metrics = row
+    figures = (metrics or {}).get("toxicity", {}).get("fairness")
+    if not figures:
+        return None
+    return ModelFairness(
+        version=version,
+        bias_score=figures["bias_score"],
+        min_bpsn_auc=figures["min_bpsn_auc"],
+        worst_terms=[
+            TermFairness(
+                term=worst["term"],
+                subgroup_auc=worst["subgroup_auc"],
+                bpsn_auc=worst["bpsn_auc"],
+                bnsp_auc=worst["bnsp_auc"],
+            )
+            for worst in figures["worst_terms"][:5]
+        ],
     )

@@ -21,6 +21,7 @@ from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.pipeline import Pipeline
 
+from comments.classifier.normalise import normalise_for_model, normalise_with_origins
 from comments.classifier.pipeline import SharedHashing, feature_parts
 from comments.classifier.stop_words import is_stop_word
 
@@ -251,6 +252,10 @@ def _preprocess(vectorizer: HashingVectorizer, text: str) -> tuple[str, list[int
     A plain list, not an array: the walk reads it one position at a time, and indexing a list
     is several times cheaper than indexing numpy.
     """
+    if vectorizer.preprocessor is normalise_for_model:
+        # The normalised view joins, drops and substitutes characters: it says where each of
+        # its characters came from.
+        return normalise_with_origins(text)
     preprocess = vectorizer.build_preprocessor()
     processed = preprocess(text)
     if len(processed) == len(text):

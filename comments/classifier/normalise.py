@@ -187,3 +187,9 @@ def normalise(text: str, *, one_letter_words: bool = False) -> str:
     several times.
     """
     return normalise_with_origins(text, one_letter_words=one_letter_words)[0]
+
+
+def normalise_for_model(text: str) -> str:
+    """The model's second view of a text: a HashingVectorizer's preprocessor (a plain function,
+    so that a stored artifact names it and the loader can trust exactly it)."""
+    return normalise(text)
