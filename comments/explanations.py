@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+
+from comments.classifier.stop_words import is_stop_word
 from comments.policy import LABEL_NAMES
 
 
@@ -40,18 +43,29 @@ class LabelTerms:
     terms: tuple[Term, ...]
 
 
+# At most this many terms per label: the strongest reasons, not a word cloud.
+MAX_TERMS = 5
+
+
 def _valid_spans(
     body: str, explanations: Mapping[str, Any]
 ) -> dict[str, list[tuple[int, int, float]]]:
+    """Each label's spans that fit the body and are worth showing: a push of at least
+    EXPLANATION_MIN_WEIGHT, no stop-word, the strongest MAX_TERMS."""
+    minimum = settings.EXPLANATION_MIN_WEIGHT
     valid: dict[str, list[tuple[int, int, float]]] = {}
     for label, spans in (explanations or {}).items():
+        kept = []
         for span in spans if isinstance(spans, list) else []:
             try:
                 start, end, weight = int(span["start"]), int(span["end"]), float(span["weight"])
             except (KeyError, TypeError, ValueError):
                 continue
-            if 0 <= start < end <= len(body):
-                valid.setdefault(label, []).append((start, end, weight))
+            fits = 0 <= start < end <= len(body)
+            if fits and weight >= minimum and not is_stop_word(body[start:end]):
+                kept.append((start, end, weight))
+        if kept:
+            valid[label] = sorted(kept, key=lambda span: -span[2])[:MAX_TERMS]
     return valid
 
 

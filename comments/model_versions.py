@@ -320,7 +320,10 @@ def train_classifier_version(
             )
         else:
             verdict = promotion.compare(
-                trained, active, tolerance=settings.CLASSIFIER_PROMOTION_TOLERANCE
+                trained,
+                active,
+                tolerance=settings.CLASSIFIER_PROMOTION_TOLERANCE,
+                fairness_tolerance=settings.CLASSIFIER_FAIRNESS_TOLERANCE,
             )
     record = save_classifier_version(
         trained=trained, artifact=artifact, activate=verdict.promote, promotion_note=verdict.note

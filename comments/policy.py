@@ -14,7 +14,33 @@ PUBLISH = "published"
 HOLD = "held"
 REJECT = "rejected"
 
-LABEL_NAMES = {"toxicity": "toxic", "spam": "spam"}
+# One word per label everywhere a person reads it: the settings', the API's and the model's own.
+LABEL_NAMES = {"toxicity": "toxicity", "spam": "spam"}
+
+
+def percentages(*values: float) -> list[str]:
+    """Each value as a percentage, precise enough never to look like another when it is not.
+
+    One decimal by default; more (up to four) where two different values would print the same,
+    or where a value would print as 0% or 100% without being it: 0.998 against a threshold of
+    0.9996 prints "99.8%" against "99.96%", not "100%" against "100%".
+    """
+    shown = []
+    for value in values:
+        digits = 1
+        while digits < 4:
+            text = f"{value * 100:.{digits}f}"
+            misleading = (float(text) == 100.0 and value < 1.0) or (
+                float(text) == 0.0 and value > 0.0
+            )
+            clashes = any(
+                other != value and f"{other * 100:.{digits}f}" == text for other in values
+            )
+            if not (misleading or clashes):
+                break
+            digits += 1
+        shown.append(f"{value * 100:.{digits}f}%")
+    return shown
 
 
 @dataclass(frozen=True)
@@ -46,6 +72,8 @@ class RuleSignals:
     has_link: bool = False
     new_author: bool = False
     author_premoderated: bool = False
+    # The harm lexicon's categories found ("violence", "dehumanising", "threat"): each holds.
+    harm: tuple[str, ...] = ()
 
     @property
     def reject_codes(self) -> list[str]:
@@ -53,7 +81,8 @@ class RuleSignals:
 
     @property
     def hold_codes(self) -> list[str]:
-        codes = [f"{SUSPECT_WORD}{word}" for word in self.suspect_words]
+        codes = [f"{HARM_LEXICON}{category}" for category in self.harm]
+        codes += [f"{SUSPECT_WORD}{word}" for word in self.suspect_words]
         if self.has_link:
             codes.append("contains_link")
         if self.new_author:
@@ -66,6 +95,12 @@ class RuleSignals:
 # Reason codes that carry the matched phrase after the prefix: "banned_word:idiot".
 BANNED_WORD = "banned_word:"
 SUSPECT_WORD = "suspect_word:"
+HARM_LEXICON = "harm_lexicon:"
+HARM_WORDS = {
+    "violence": "a call for violence",
+    "dehumanising": "dehumanising language",
+    "threat": "a threat",
+}
 
 
 def thresholds_from_settings(raw: Mapping[str, Mapping[str, float]]) -> dict[str, Thresholds]:
@@ -134,6 +169,18 @@ class ScoreRow:
     reject: float | None
 
     @property
+    def shown(self) -> tuple[str, str, str]:
+        """Score, publish and reject threshold as percentages that never look equal unless they
+        are ("" for a missing threshold)."""
+        limits = [value for value in (self.publish, self.reject) if value is not None]
+        texts = dict(zip([self.score, *limits], percentages(self.score, *limits), strict=True))
+        return (
+            texts[self.score],
+            texts[self.publish] if self.publish is not None else "",
+            texts[self.reject] if self.reject is not None else "",
+        )
+
+    @property
     def band(self) -> str:
         """Where the score falls: "low" (publishable), "uncertain" or "high" (rejectable)."""
         if self.reject is not None and self.score >= self.reject:
@@ -161,8 +208,8 @@ def score_rows(scores: Mapping[str, float], thresholds: Mapping[str, Thresholds]
 
 # Reason codes about one label: "<label><suffix>", with the threshold they crossed.
 _LABEL_REASONS = {
-    "_over_reject": ("reject", "Very likely {name}{detail}."),
-    "_uncertain": ("publish", "Possibly {name}{detail}: too uncertain to publish automatically."),
+    "_over_reject": ("reject", "{name} {detail}: rejected automatically."),
+    "_uncertain": ("publish", "{name} {detail}: too uncertain to publish automatically."),
 }
 
 
@@ -187,6 +234,12 @@ def describe_reason(
         return fixed[code]
     if code.startswith(BANNED_WORD):
         return f"Contains banned word “{code.removeprefix(BANNED_WORD)}”."
+    if code.startswith(HARM_LEXICON):
+        category = code.removeprefix(HARM_LEXICON)
+        return (
+            f"Reads as {HARM_WORDS.get(category, category)} (harm lexicon): a person must "
+            "decide, whatever the scores."
+        )
     if code.startswith(SUSPECT_WORD):
         return f"Contains suspect word “{code.removeprefix(SUSPECT_WORD)}”."
     for suffix, (which, sentence) in _LABEL_REASONS.items():
@@ -194,12 +247,12 @@ def describe_reason(
             label = code.removesuffix(suffix)
             score = (scores or {}).get(label)
             limit = (thresholds or {}).get(label)
-            detail = (
-                f" ({score:.0%} ≥ {which} threshold {getattr(limit, which):.0%})"
-                if score is not None and limit is not None
-                else ""
-            )
-            return sentence.format(name=LABEL_NAMES.get(label, label), detail=detail)
+            if score is not None and limit is not None:
+                shown, threshold = percentages(score, getattr(limit, which))
+                detail = f"{shown} ≥ {which} threshold {threshold}"
+            else:
+                detail = f"over its {which} threshold"
+            return sentence.format(name=LABEL_NAMES.get(label, label).capitalize(), detail=detail)
     return code.replace("_", " ").capitalize() + "."
 
 

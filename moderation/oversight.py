@@ -17,6 +17,7 @@ from django.utils import timezone
 from comments.models import (
     Appeal,
     AppealStatus,
+    ClassifierModel,
     Comment,
     CommentStatus,
     EventAction,
@@ -307,4 +308,47 @@ def appeal_rates(since: datetime) -> list[AppealRate]:
             for code in set(decisions) | set(appeals)
         ),
         key=lambda r: (-r.appeals, -r.decisions, r.code),
+    )
+
+
+@dataclass(frozen=True)
+class TermFairness:
+    term: str
+    subgroup_auc: float
+    bpsn_auc: float
+    bnsp_auc: float
+
+
+@dataclass(frozen=True)
+class ModelFairness:
+    """The active model's identity-term figures, as training measured and stored them."""
+
+    version: int
+    bias_score: float
+    min_bpsn_auc: float
+    worst_terms: list[TermFairness]
+
+
+def model_fairness() -> ModelFairness | None:
+    """The active version's bias score and worst five terms; None for none or an older one."""
+    row = ClassifierModel.objects.active().values_list("version", "metrics").first()
+    if row is None:
+        return None
+    version, metrics = row
+    figures = (metrics or {}).get("toxicity", {}).get("fairness")
+    if not figures:
+        return None
+    return ModelFairness(
+        version=version,
+        bias_score=figures["bias_score"],
+        min_bpsn_auc=figures["min_bpsn_auc"],
+        worst_terms=[
+            TermFairness(
+                term=worst["term"],
+                subgroup_auc=worst["subgroup_auc"],
+                bpsn_auc=worst["bpsn_auc"],
+                bnsp_auc=worst["bnsp_auc"],
+            )
+            for worst in figures["worst_terms"][:5]
+        ],
     )

@@ -481,6 +481,12 @@ MODERATION_THRESHOLDS = {
 # tolerance on any label; the nightly retraining runs only after this many new decisions.
 CLASSIFIER_DECISIONS_HOLDOUT_SHARE = envfloat("CLASSIFIER_DECISIONS_HOLDOUT_SHARE", 0.2)
 CLASSIFIER_PROMOTION_TOLERANCE = envfloat("CLASSIFIER_PROMOTION_TOLERANCE", 0.002)
+# How far a candidate's identity-term bias score (see comments/classifier/fairness.py) may trail
+# the active model's and still be promoted.
+CLASSIFIER_FAIRNESS_TOLERANCE = envfloat("CLASSIFIER_FAIRNESS_TOLERANCE", 0.005)
+# A word is shown to moderators as a reason only if it pushed a label's logit up this much
+# (a push of 0.5 alone raises a 50% score to 62%). The model stores pushes from 0.2 up.
+EXPLANATION_MIN_WEIGHT = envfloat("EXPLANATION_MIN_WEIGHT", 0.5)
 CLASSIFIER_RETRAIN_MIN_DECISIONS = envint("CLASSIFIER_RETRAIN_MIN_DECISIONS", 200)
 # The workspace's rules (issue 4).
 # Hold comments that contain a link (a URL, "www." or a bare domain) for a moderator.

@@ -1,5 +1,10 @@
 """Print the classifier's quality, speed and size figures: `make bench-classifier`.
 
+Each headline figure is printed beside the previous run's (kept in var/bench-classifier.json),
+so a change to the model shows what it moved: validation ROC-AUC per label, the workload split,
+the challenge set by category (data/challenge/), identity-term fairness (data/fairness/),
+latency and artifact size.
+
 Trains the full model exactly as `manage.py train_classifier` does (without storing it), then
 prints per label: validation ROC-AUC, average precision and precision at 80% recall (at the
 label's real base rate), Brier score and reliability curve; the thresholds derived from the
@@ -10,33 +15,44 @@ alt-profanity-check, a pre-trained scikit-learn peer run in its own virtualenv.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
 import django  # noqa: E402
+import numpy as np  # noqa: E402
 
 django.setup()
 
 from django.conf import settings  # noqa: E402
 
+from comments import policy  # noqa: E402
 from comments.classifier import metrics  # noqa: E402
 from comments.classifier.artifact import deserialize, serialize  # noqa: E402
+from comments.classifier.data import SOURCE_BY_LABEL, read_examples  # noqa: E402
+from comments.classifier.fairness import BIAS_SCORE_TARGET, BPSN_TARGET  # noqa: E402
 from comments.classifier.labels import LABELS  # noqa: E402
-from comments.classifier.pipeline import forget_words  # noqa: E402
+from comments.classifier.pipeline import forget_words, positive_probabilities  # noqa: E402
 from comments.classifier.runtime import ActiveModel  # noqa: E402
 from comments.classifier.thresholds import Targets  # noqa: E402
 from comments.classifier.training import train  # noqa: E402
 from comments.model_versions import get_active_model  # noqa: E402
+from comments.rules import harm_categories  # noqa: E402
+
+LAST_RUN = ROOT / "var" / "bench-classifier.json"
+CHALLENGE = ROOT / "data" / "challenge" / "challenge.csv"
 
 PEER_PYTHON = ROOT / ".venv-peer" / "bin" / "python"
 SINGLE_RUNS = 300
@@ -76,6 +92,26 @@ def peer_scores(texts: list[str]) -> list[float] | None:
     return scores
 
 
+class Figures:
+    """This run's headline figures, each printed beside the previous run's."""
+
+    def __init__(self) -> None:
+        try:
+            self.last: dict[str, float] = json.loads(LAST_RUN.read_text())
+        except (OSError, ValueError):
+            self.last = {}
+        self.now: dict[str, float] = {}
+
+    def beside(self, key: str, value: float, fmt: str = ".4f") -> str:
+        self.now[key] = value
+        before = self.last.get(key)
+        return f"{value:{fmt}}" + (f" (last run {before:{fmt}})" if before is not None else "")
+
+    def save(self) -> None:
+        LAST_RUN.parent.mkdir(exist_ok=True)
+        LAST_RUN.write_text(json.dumps(self.now, indent=1, sort_keys=True))
+
+
 def main() -> None:
     data_dir = Path(settings.TRAINING_DATA_DIR)
     targets = {
@@ -83,7 +119,20 @@ def main() -> None:
     }
     print(f"Training the full model on {data_dir} (2 cores; as `manage.py train_classifier`)")
     trained = train(data_dir=data_dir, targets=targets, progress=lambda line: None)
-    print(f"  training time {trained.training_seconds:.1f} s (budget 180 s)")
+    figures = Figures()
+    print(
+        f"  training time {figures.beside('training_seconds', trained.training_seconds, '.1f')}"
+        " s (budget 300 s)"
+    )
+    for label in trained.labels:
+        own = trained.metrics[label]["roc_auc"]
+        print(f"  {label} validation ROC-AUC {figures.beside(f'{label}_roc_auc', own)}")
+        mixed = trained.metrics[label].get("roc_auc_with_borrowed_negatives")
+        if mixed is not None:
+            print(
+                f"  {label} ROC-AUC with ordinary discussion as negatives "
+                f"{figures.beside(f'{label}_roc_auc_mixed', mixed)} (target >= 0.998)"
+            )
 
     print("\nQuality on our validation split (sha256(id) % 5 == 0)")
     peer_note = (
@@ -141,9 +190,16 @@ def main() -> None:
         )
     w = trained.workload
     print(
-        f"  workload on {w['n']:,} {w['sample']}: {w['published']:.1%} published automatically, "
-        f"{w['held']:.1%} held for moderators, {w['rejected']:.1%} rejected automatically"
+        f"  workload on {w['n']:,} {w['sample']}: "
+        f"{figures.beside('published', w['published'], '.2%')} published automatically, "
+        f"{figures.beside('held', w['held'], '.2%')} held for moderators, "
+        f"{figures.beside('rejected', w['rejected'], '.2%')} rejected automatically; decided "
+        f"automatically {figures.beside('decided', 1 - w['held'], '.2%')} (target >= 92%)"
     )
+
+    challenge_lines(trained, figures)
+    fairness_table(trained, figures)
+    lexicon_on_jigsaw(figures)
 
     print("\nSize and speed")
     started = time.perf_counter()
@@ -151,8 +207,10 @@ def main() -> None:
     save_seconds = time.perf_counter() - started
     load_seconds = median_seconds(lambda: deserialize(artifact), LOAD_RUNS)
     print(
-        f"  artifact {len(artifact) / 1e6:.1f} MB (budget 20 MB); save {save_seconds:.2f} s; "
-        f"load {load_seconds:.2f} s median of {LOAD_RUNS} (budget 2 s)"
+        f"  artifact {figures.beside('artifact_mb', len(artifact) / 1e6, '.1f')} MB "
+        f"(budget 20 MB); save {save_seconds:.2f} s; load "
+        f"{figures.beside('load_seconds', load_seconds, '.2f')} s median of {LOAD_RUNS} "
+        "(budget 3 s)"
     )
 
     model = ActiveModel(
@@ -180,16 +238,91 @@ def main() -> None:
     explained = iter(others)
     explain = median_seconds(lambda: model.explain(next(explained)), SINGLE_RUNS)
     print(
-        f"  score one new comment (both labels): {single * 1000:.2f} ms median over "
-        f"{SINGLE_RUNS} comments, after 1,000 others (budget 5 ms)"
+        f"  score one new comment (both labels): "
+        f"{figures.beside('score_ms', single * 1000, '.2f')} ms median over "
+        f"{SINGLE_RUNS} comments, after 1,000 others"
     )
-    print(f"  explain one comment (both labels): {explain * 1000:.2f} ms median")
+    print(
+        "  explain one comment (both labels): "
+        f"{figures.beside('explain_ms', explain * 1000, '.2f')} ms median; "
+        "scoring and explaining together budget 10 ms"
+    )
     print(
         f"  score a batch of {len(batch):,}: {batch_cold:.3f} s cold, {batch_warm:.3f} s when its "
         f"words are known; median of {BATCH_RUNS} (budget 0.5 s)"
     )
 
+    figures.save()
     decisions_line()
+
+
+def challenge_lines(trained: Any, figures: Figures) -> None:
+    """What the policy does with each category of the challenge set, with and without the
+    harm lexicon (the workspace's word lists, which live in a database, are left out)."""
+    with CHALLENGE.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    texts = [row["text"] for row in rows]
+    scores = {
+        label: positive_probabilities(pipeline, np.array(texts, dtype=object))
+        for label, pipeline in trained.pipelines.items()
+    }
+    thresholds = policy.thresholds_from_settings(trained.thresholds)
+    outcomes: dict[tuple[str, str], Counter[str]] = {}
+    for i, row in enumerate(rows):
+        row_scores = {label: float(values[i]) for label, values in scores.items()}
+        for rules_name, signals in (
+            ("model alone", policy.RuleSignals()),
+            ("with harm lexicon", policy.RuleSignals(harm=harm_categories(row["text"]))),
+        ):
+            decision = policy.decide(scores=row_scores, thresholds=thresholds, rules=signals)
+            outcomes.setdefault((rules_name, row["category"]), Counter())[decision.status] += 1
+    print(f"\nChallenge set ({len(rows)} rows, {CHALLENGE.relative_to(ROOT)}): published / held /")
+    print("rejected per category; targets: no harmful row published, <= 5% of look-alikes held")
+    for rules_name in ("model alone", "with harm lexicon"):
+        print(f"  {rules_name}")
+        for category in ("violence", "dehumanising", "threat", "reporting", "quoting", "idiom"):
+            count = outcomes[(rules_name, category)]
+            total = sum(count.values())
+            harmful = category in {"violence", "dehumanising", "threat"}
+            key = f"challenge_{rules_name.split()[0]}_{category}"
+            share = count[policy.PUBLISH] / total if harmful else count[policy.HOLD] / total
+            what = "published" if harmful else "held"
+            print(
+                f"    {category:<13} {count[policy.PUBLISH]:>4} / {count[policy.HOLD]:>4} / "
+                f"{count[policy.REJECT]:>4} of {total:>4}; {what} "
+                f"{figures.beside(key, share, '.1%')}"
+            )
+
+
+def fairness_table(trained: Any, figures: Figures) -> None:
+    fairness = trained.metrics["toxicity"].get("fairness")
+    if fairness is None:
+        print("\nIdentity-term fairness: no data/fairness/ set found")
+        return
+    print(
+        f"\nIdentity-term fairness on {fairness['n']:,} templated rows: bias score "
+        f"{figures.beside('bias_score', fairness['bias_score'])} (target >= {BIAS_SCORE_TARGET}); "
+        f"lowest BPSN {figures.beside('min_bpsn', fairness['min_bpsn_auc'])} "
+        f"(target >= {BPSN_TARGET}); {len(fairness['terms_under_bpsn_target'])} term(s) under it"
+    )
+    print("  term                 subgroup   BPSN    BNSP   (AUC; worst BPSN first)")
+    terms = fairness["terms"]
+    for term in sorted(terms, key=lambda t: terms[t]["bpsn_auc"]):
+        row = terms[term]
+        print(
+            f"  {term:<20} {row['subgroup_auc']:.4f}  {row['bpsn_auc']:.4f}  {row['bnsp_auc']:.4f}"
+        )
+
+
+def lexicon_on_jigsaw(figures: Figures) -> None:
+    """The harm lexicon on rows it was not written against: Jigsaw's own labels."""
+    jigsaw = read_examples(SOURCE_BY_LABEL["toxicity"], data_dir=ROOT / "data")
+    clean = [t for t, y in zip(jigsaw.texts, jigsaw.targets, strict=True) if not y]
+    held = sum(1 for text in clean if harm_categories(text))
+    print(
+        f"\nHarm lexicon on Jigsaw's {len(clean):,} clean rows: holds "
+        f"{figures.beside('lexicon_clean_held', held / len(clean), '.3%')} ({held:,} rows)"
+    )
 
 
 def decisions_line() -> None:

@@ -30,6 +30,8 @@ TRUSTED_TYPES: frozenset[str] = frozenset(
         "sklearn.feature_extraction.text.HashingVectorizer",
         "sklearn.feature_extraction.text.TfidfTransformer",
         "sklearn.linear_model._logistic.LogisticRegression",
+        # The normalised view's preprocessor: our own pure function, named exactly.
+        "comments.classifier.normalise.normalise_for_model",
     }
 )
 

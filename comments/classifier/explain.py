@@ -21,7 +21,9 @@ from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.pipeline import Pipeline
 
+from comments.classifier.normalise import normalise_for_model, normalise_with_origins
 from comments.classifier.pipeline import SharedHashing, feature_parts
+from comments.classifier.stop_words import is_stop_word
 
 TOP_SPANS = 5
 # The explainer walks the n-grams that start in the first EXPLAIN_MAX_CHARS characters only: its
@@ -30,7 +32,8 @@ TOP_SPANS = 5
 # exact weights (each occurrence's share divides by its feature's count in the whole text); the
 # words past the cut are not highlighted, though the score and the decision count them.
 EXPLAIN_MAX_CHARS = 800
-# Pushes smaller than this (in logit units) are noise, not a reason worth highlighting.
+# Pushes smaller than this (in logit units) are noise, not a reason worth highlighting. What a
+# moderator sees is cut again, at the EXPLANATION_MIN_WEIGHT setting (comments/explanations.py).
 MIN_PUSH = 0.2
 # A word is a run of non-space characters without the punctuation around it, so "f*ck" and a
 # link each stay one span while "idiot!" highlights "idiot".
@@ -142,6 +145,8 @@ def explain(
     for match in _WORD.finditer(text):
         if match.end() > occurrences.until:
             break  # this word's n-grams were not all walked
+        if is_stop_word(match.group()):
+            continue  # "are", "nothing": never a reason, whatever its weight
         spans.append(
             Span(match.start(), match.end(), float(prefix[match.end()] - prefix[match.start()]))
         )
@@ -247,6 +252,10 @@ def _preprocess(vectorizer: HashingVectorizer, text: str) -> tuple[str, list[int
     A plain list, not an array: the walk reads it one position at a time, and indexing a list
     is several times cheaper than indexing numpy.
     """
+    if vectorizer.preprocessor is normalise_for_model:
+        # The normalised view joins, drops and substitutes characters: it says where each of
+        # its characters came from.
+        return normalise_with_origins(text)
     preprocess = vectorizer.build_preprocessor()
     processed = preprocess(text)
     if len(processed) == len(text):

@@ -26,11 +26,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from comments.classifier.normalise import normalise_for_model
+
 # Hashed features keep the artifact small and fast to save: a fitted TfidfVectorizer's vocabulary
 # makes skops slow. 2**18 word + 2**18 char buckets per label: about 17 MB uncompressed for two
 # labels (the dense float64 coef and idf arrays dominate), under 7 MB deflated.
 WORD_FEATURES = 2**18
 CHAR_FEATURES = 2**18
+# The normalised view's words (see `normalise`): fewer distinct n-grams than the raw words.
+NORMALISED_FEATURES = 2**17
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,16 @@ class Recipe:
     class_weight: str | None = None
     # Platt scaling fitted on out-of-fold logits: calibrated probabilities at k extra fits.
     calibration_folds: int = 0
+    # A third view: word 1-2-grams of the normalised text (disguises undone), beside the raw.
+    normalised_view: bool = False
+    # Harmless copies of non-toxic training texts naming an identity term, the term swapped for
+    # those over-represented in toxic texts (see `fairness.counterfactuals`).
+    counterfactual_identities: bool = False
 
 
-def build_features() -> FeatureUnion:
-    """Hashed word 1-2-grams and char_wb 2-5-grams, each TF-IDF weighted (sublinear, l2)."""
+def build_features(*, normalised_view: bool = False) -> FeatureUnion:
+    """Hashed word 1-2-grams and char_wb 2-5-grams, each TF-IDF weighted (sublinear, l2); with
+    `normalised_view`, word 1-2-grams of the normalised text too."""
 
     def hashed_tfidf(**hashing: Any) -> Pipeline:
         # norm=None and no alternate signs so TfidfTransformer sees plain counts; it applies the
@@ -63,15 +73,25 @@ def build_features() -> FeatureUnion:
             ]
         )
 
-    return FeatureUnion(
-        [
-            ("words", hashed_tfidf(ngram_range=(1, 2), n_features=WORD_FEATURES)),
+    views = [
+        ("words", hashed_tfidf(ngram_range=(1, 2), n_features=WORD_FEATURES)),
+        (
+            "chars",
+            hashed_tfidf(analyzer="char_wb", ngram_range=(2, 5), n_features=CHAR_FEATURES),
+        ),
+    ]
+    if normalised_view:
+        views.append(
             (
-                "chars",
-                hashed_tfidf(analyzer="char_wb", ngram_range=(2, 5), n_features=CHAR_FEATURES),
-            ),
-        ]
-    )
+                "normalised",
+                hashed_tfidf(
+                    ngram_range=(1, 2),
+                    n_features=NORMALISED_FEATURES,
+                    preprocessor=normalise_for_model,
+                ),
+            )
+        )
+    return FeatureUnion(views)
 
 
 class Steps(Protocol):
@@ -100,7 +120,7 @@ def fit_pipeline(
 ) -> Pipeline:
     """Fit features and model on `texts`, folding NB scaling and calibration into the model."""
     steps = steps or _Quiet()
-    features = build_features()
+    features = build_features(normalised_view=recipe.normalised_view)
     with steps.step(f"hashing {len(texts):,} texts into n-gram features"):
         matrix = features.fit_transform(texts).tocsr()
     with steps.step("fitting the model"):

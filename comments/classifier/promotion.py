@@ -14,11 +14,14 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from comments.classifier.fairness import measure
 from comments.classifier.pipeline import positive_probabilities
 from comments.classifier.runtime import ActiveModel
-from comments.classifier.training import TrainedModel
+from comments.classifier.training import FAIRNESS_LABEL, TrainedModel
 
 DEFAULT_TOLERANCE = 0.002
+# How far the candidate's identity-term bias score may trail the active model's.
+DEFAULT_FAIRNESS_TOLERANCE = 0.005
 
 
 @dataclass
@@ -34,7 +37,11 @@ class Verdict:
 
 
 def compare(
-    candidate: TrainedModel, active: ActiveModel | None, *, tolerance: float = DEFAULT_TOLERANCE
+    candidate: TrainedModel,
+    active: ActiveModel | None,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    fairness_tolerance: float = DEFAULT_FAIRNESS_TOLERANCE,
 ) -> Verdict:
     """Decide whether `candidate` may replace `active`, with the figures and reasons why."""
     if active is None:
@@ -61,6 +68,9 @@ def compare(
                 worse.append(line)
             else:
                 verdict.reasons.append(line + ".")
+    fairness = _fairness_line(candidate, active, fairness_tolerance, verdict)
+    if fairness is not None:
+        worse.append(fairness)
     if worse:
         return Verdict(
             False,
@@ -87,3 +97,25 @@ def _data_sets(candidate: TrainedModel, label: str) -> list[tuple[str, list[str]
             scores = positive_probabilities(pipeline, np.array(texts, dtype=object))
             sets.append((f"{len(texts):,} recent moderator decisions", texts, targets, scores))
     return sets
+
+
+def _fairness_line(
+    candidate: TrainedModel, active: ActiveModel, tolerance: float, verdict: Verdict
+) -> str | None:
+    """Compare bias scores on the candidate's templated set; the line if the candidate is
+    worse by more than `tolerance`, else None (the comparison joins the verdict's reasons)."""
+    rows = candidate.fairness_rows
+    ours_figures = candidate.metrics.get(FAIRNESS_LABEL, {}).get("fairness")
+    if rows is None or ours_figures is None or FAIRNESS_LABEL not in active.labels:
+        return None
+    theirs = measure(rows, active.score_many(rows.texts)[FAIRNESS_LABEL])["bias_score"]
+    ours = float(ours_figures["bias_score"])
+    verdict.figures.setdefault(FAIRNESS_LABEL, {})["bias_score"] = {
+        "candidate": ours,
+        "active": theirs,
+    }
+    line = f"identity-term bias score {ours:.4f} vs v{active.version}'s {theirs:.4f}"
+    if ours < theirs - tolerance:
+        return line
+    verdict.reasons.append(line + ".")
+    return None

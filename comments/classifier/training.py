@@ -19,6 +19,15 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 from comments.classifier.data import SOURCES, SPLIT_RULE, Examples, read_examples
+from comments.classifier.fairness import (
+    BIAS_SCORE_TARGET,
+    BPSN_TARGET,
+    FAIRNESS_PATH,
+    FairnessRows,
+    counterfactuals,
+    measure,
+    read_fairness,
+)
 from comments.classifier.metrics import base_rate_weights, evaluate
 from comments.classifier.pipeline import fit_pipeline, fit_steps, positive_probabilities
 from comments.classifier.progress import StepProgress
@@ -27,6 +36,8 @@ from comments.classifier.thresholds import Targets, derive_thresholds, workload
 # Jigsaw's held-out discussion comments, weighted to their real toxic rate, stand in for a
 # newsroom's traffic when estimating the moderators' workload: YouTube's half-spam sample does not.
 TRAFFIC_LABEL = "toxicity"
+# The label whose identity-term fairness is measured (data/fairness/).
+FAIRNESS_LABEL = "toxicity"
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,7 @@ class TrainedModel:
     # What promotion compares the active model on; kept in memory only.
     validation: dict[str, ValidationSet] = field(default_factory=dict, repr=False)
     decisions: dict[str, Decisions] = field(default_factory=dict, repr=False)
+    fairness_rows: FairnessRows | None = field(default=None, repr=False)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -148,9 +160,18 @@ def train(
                 f"  on {recent['n']:,} recent moderator decisions: ROC-AUC {recent['roc_auc']:.4f}"
             )
 
+    fairness_rows = read_fairness(data_dir)
+    if fairness_rows is not None and FAIRNESS_LABEL in pipelines:
+        texts = np.array(fairness_rows.texts, dtype=object)
+        figures = measure(fairness_rows, positive_probabilities(pipelines[FAIRNESS_LABEL], texts))
+        metrics[FAIRNESS_LABEL]["fairness"] = figures
+        for line in fairness_lines(figures):
+            progress(line)
+
     model = TrainedModel(
         pipelines=pipelines,
         metrics=metrics,
+        fairness_rows=fairness_rows,
         data_reference=data_reference(
             all_examples, data_dir=data_dir, limit=limit, decisions=decisions
         ),
@@ -163,6 +184,28 @@ def train(
         set_thresholds(model, targets, progress=progress)
     model.training_seconds = time.perf_counter() - started
     return model
+
+
+def fairness_lines(figures: dict[str, Any]) -> list[str]:
+    """The fairness figures in words, as training prints them."""
+    under = figures["terms_under_bpsn_target"]
+    return [
+        f"Identity-term fairness on {figures['n']:,} templated rows ({FAIRNESS_PATH}): bias "
+        f"score {figures['bias_score']:.4f} (target >= {BIAS_SCORE_TARGET}), overall AUC "
+        f"{figures['overall_auc']:.4f}; power means: subgroup "
+        f"{figures['power_means']['subgroup_auc']:.4f}, BPSN "
+        f"{figures['power_means']['bpsn_auc']:.4f}, BNSP {figures['power_means']['bnsp_auc']:.4f}",
+        f"  lowest BPSN AUC {figures['min_bpsn_auc']:.4f} (target >= {BPSN_TARGET}); "
+        + (
+            f"{len(under)} term(s) under it: {', '.join(under)}" if under else "every term meets it"
+        ),
+        "  worst five terms (subgroup / BPSN / BNSP AUC): "
+        + "; ".join(
+            f"{row['term']} {row['subgroup_auc']:.3f} / {row['bpsn_auc']:.3f} / "
+            f"{row['bnsp_auc']:.3f}"
+            for row in figures["worst_terms"]
+        ),
+    ]
 
 
 def fit_label(
@@ -182,6 +225,11 @@ def fit_label(
         train_texts = np.concatenate([train_texts, np.array(decisions.texts, dtype=object)[older]])
         train_targets = np.concatenate([train_targets, decisions.targets[older]])
         weights = np.concatenate([weights, np.ones(int(older.sum()))])
+    if source.recipe.counterfactual_identities:
+        swapped, _ = counterfactuals(train_texts, train_targets)
+        train_texts = np.concatenate([train_texts, np.array(swapped, dtype=object)])
+        train_targets = np.concatenate([train_targets, np.zeros(len(swapped), dtype=np.int8)])
+        weights = np.concatenate([weights, np.ones(len(swapped))])
     pipeline = fit_pipeline(
         train_texts,
         train_targets,

@@ -103,6 +103,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         ),
         "agreement": oversight.model_agreement(since),
         "appeal_rates": oversight.appeal_rates(since),
+        "fairness": oversight.model_fairness(),
         "flag_at": oversight.FLAG_AT,
         "days": DASHBOARD_DAYS,
         "hours": HOURS_CHARTED,

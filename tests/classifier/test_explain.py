@@ -12,13 +12,16 @@ from comments.classifier.explain import (
     ngram_occurrences,
 )
 from comments.classifier.labels import LABELS
+from comments.classifier.normalise import normalise_for_model
 from comments.classifier.pipeline import feature_parts, positive_probabilities
 from comments.classifier.runtime import ActiveModel
+from comments.classifier.stop_words import is_stop_word
 from comments.classifier.training import TrainedModel
 
 HOSTILE = "Honestly, you are a stupid idiot and everyone knows it."
 SPAMMY = "Check out my channel and SUBSCRIBE, free gift cards at my site"
 COUNTS = {"n_features": 2**18, "alternate_sign": False, "norm": None}
+DISGUISED = "You are an 1D-10T, a d i s g r a c e, and \u0430 l\u0456ar"
 TRICKY = "İstanbul  ÇOK güzel!\n\n  tabs\there,   and    spaces... idiot"
 
 
@@ -35,10 +38,11 @@ def score(pipeline: object, text: str) -> float:
         HashingVectorizer(
             analyzer="char_wb", ngram_range=(1, 6), strip_accents="unicode", **COUNTS
         ),
+        HashingVectorizer(ngram_range=(1, 2), preprocessor=normalise_for_model, **COUNTS),
     ],
-    ids=["words", "char_wb", "char", "char_wb-accents"],
+    ids=["words", "char_wb", "char", "char_wb-accents", "normalised"],
 )
-@pytest.mark.parametrize("text", [HOSTILE, SPAMMY, TRICKY, "a", "  "])
+@pytest.mark.parametrize("text", [HOSTILE, SPAMMY, TRICKY, DISGUISED, "a", "  "])
 def test_it_finds_exactly_the_features_the_vectorizer_counts(
     vectorizer: HashingVectorizer, text: str
 ) -> None:
@@ -54,12 +58,13 @@ def test_it_finds_exactly_the_features_the_vectorizer_counts(
 
 def test_its_spans_lie_inside_the_text_on_whole_words(trained: TrainedModel) -> None:
     for label, pipeline in trained.pipelines.items():
-        for text in (HOSTILE, SPAMMY, TRICKY):
+        for text in (HOSTILE, SPAMMY, TRICKY, DISGUISED):
             for span in explain(pipeline, text):
                 assert 0 <= span.start < span.end <= len(text), label
                 word = text[span.start : span.end]
                 assert word.strip() == word and word
                 assert span.weight > 0
+                assert not is_stop_word(word), word
 
 
 def test_it_points_at_the_words_that_drive_the_toxicity_score(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,27 @@ def test_a_label_the_active_model_lacks_is_new_not_worse(trained: TrainedModel) 
 
     assert verdict.promote
     assert "spam is a new label." in verdict.reasons
+
+
+def with_bias_score(trained: TrainedModel, shift: float) -> TrainedModel:
+    fairness = dict(trained.metrics["toxicity"]["fairness"])
+    fairness["bias_score"] += shift
+    metrics = {**trained.metrics, "toxicity": {**trained.metrics["toxicity"], "fairness": fairness}}
+    return dataclasses.replace(trained, metrics=metrics)
+
+
+def test_it_refuses_a_candidate_whose_bias_score_is_worse_beyond_the_setting(
+    trained: TrainedModel,
+) -> None:
+    # The same model as the active one, its measured bias score lowered by 0.05: only the
+    # fairness gate can refuse it.
+    candidate = with_bias_score(trained, -0.05)
+
+    refused = compare(candidate, as_active(trained), fairness_tolerance=0.01)
+    assert not refused.promote
+    assert "identity-term bias score" in refused.note
+    figures = refused.figures["toxicity"]["bias_score"]
+    assert figures["candidate"] == pytest.approx(figures["active"] - 0.05)
+
+    assert compare(candidate, as_active(trained), fairness_tolerance=0.06).promote
+    assert compare(trained, as_active(trained), fairness_tolerance=0.0).promote

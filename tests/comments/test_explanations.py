@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from comments.explanations import segments, terms_by_label
+import pytest
+from pytest_django import Settings
+
+from comments.explanations import MAX_TERMS, segments, terms_by_label
 
 BODY = "you <b>idiot</b>, buy pills"
 IDIOT, PILLS = BODY.index("idiot"), BODY.index("pills")
@@ -8,7 +11,7 @@ EXPLANATIONS = {
     "toxicity": [{"start": IDIOT, "end": IDIOT + 5, "weight": 3.2}],
     "spam": [
         {"start": PILLS, "end": PILLS + 5, "weight": 1.5},
-        {"start": IDIOT, "end": IDIOT + 5, "weight": 0.4},
+        {"start": IDIOT, "end": IDIOT + 5, "weight": 0.6},
     ],
 }
 
@@ -19,7 +22,7 @@ def test_it_splits_the_body_into_plain_and_highlighted_segments() -> None:
     assert "".join(piece.text for piece in pieces) == BODY
     highlighted = [(piece.text, piece.labels) for piece in pieces if piece.labels]
     assert highlighted == [("idiot", ("spam", "toxicity")), ("pills", ("spam",))]
-    assert "raises the toxic score (+3.20)" in pieces[1].title
+    assert "raises the toxicity score (+3.20)" in pieces[1].title
 
 
 def test_it_ignores_spans_that_do_not_fit_the_body() -> None:
@@ -32,5 +35,41 @@ def test_it_ignores_spans_that_do_not_fit_the_body() -> None:
 def test_it_lists_each_labels_terms_strongest_first() -> None:
     rows = terms_by_label(BODY, EXPLANATIONS)
 
-    assert [(row.label, row.name) for row in rows] == [("spam", "spam"), ("toxicity", "toxic")]
+    assert [(row.label, row.name) for row in rows] == [("spam", "spam"), ("toxicity", "toxicity")]
     assert [term.text for term in rows[0].terms] == ["pills", "idiot"]
+
+
+def spans_of(body: str, weights: dict[str, float]) -> dict[str, list[dict[str, float]]]:
+    return {
+        "toxicity": [
+            {"start": body.index(word), "end": body.index(word) + len(word), "weight": weight}
+            for word, weight in weights.items()
+        ]
+    }
+
+
+def test_it_shows_only_terms_over_the_minimum_weight(settings: Settings) -> None:
+    body = "Twenty years and this is how it ends, idiot."
+    explanations = spans_of(body, {"years": 0.3, "idiot": 2.0, "ends": 0.5})
+    settings.EXPLANATION_MIN_WEIGHT = 0.5
+    assert [t.text for t in terms_by_label(body, explanations)[0].terms] == ["idiot", "ends"]
+    settings.EXPLANATION_MIN_WEIGHT = 1.0
+    assert [t.text for t in terms_by_label(body, explanations)[0].terms] == ["idiot"]
+    settings.EXPLANATION_MIN_WEIGHT = 5.0
+    assert terms_by_label(body, explanations) == []
+    assert [piece.text for piece in segments(body, explanations)] == [body]
+
+
+@pytest.mark.parametrize("stop_word", ["nothing", "are", "They", "NOTHING"])
+def test_it_never_shows_a_stop_word(stop_word: str) -> None:
+    body = f"{stop_word} but a fool"
+    explanations = spans_of(body, {stop_word: 3.0, "fool": 1.0})
+    assert [t.text for t in terms_by_label(body, explanations)[0].terms] == ["fool"]
+
+
+def test_it_shows_at_most_five_terms_per_label() -> None:
+    body = "liar cheat fool idiot moron clown thug"
+    explanations = spans_of(body, {word: 1.0 + i for i, word in enumerate(body.split())})
+    terms = terms_by_label(body, explanations)[0].terms
+    assert MAX_TERMS == 5
+    assert [t.text for t in terms] == ["thug", "clown", "moron", "idiot", "fool"]

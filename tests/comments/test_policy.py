@@ -11,6 +11,7 @@ from comments.policy import (
     Thresholds,
     decide,
     describe_reason,
+    percentages,
     score_rows,
 )
 
@@ -68,10 +69,10 @@ def test_it_refuses_thresholds_out_of_order() -> None:
 def test_it_says_each_reason_in_words_with_the_numbers() -> None:
     scores = {"toxicity": 0.5, "spam": 0.97}
     assert describe_reason("toxicity_uncertain", scores=scores, thresholds=THRESHOLDS) == (
-        "Possibly toxic (50% ≥ publish threshold 30%): too uncertain to publish automatically."
+        "Toxicity 50.0% ≥ publish threshold 30.0%: too uncertain to publish automatically."
     )
     assert describe_reason("spam_over_reject", scores=scores, thresholds=THRESHOLDS) == (
-        "Very likely spam (97% ≥ reject threshold 95%)."
+        "Spam 97.0% ≥ reject threshold 95.0%: rejected automatically."
     )
     assert "no classifier model is active" in describe_reason("unscored")
 
@@ -126,3 +127,36 @@ def test_it_names_the_matched_word_in_the_reason() -> None:
     assert describe_reason("contains_link").startswith("Contains a link")
     assert describe_reason("new_author").startswith("One of a new author's first comments")
     assert describe_reason("author_premoderated") == "The author is set to always pre-moderate."
+
+
+@pytest.mark.parametrize(
+    ("values", "shown"),
+    [
+        ((0.998, 0.9996), ["99.8%", "99.96%"]),
+        ((0.9996, 0.9996), ["99.96%", "99.96%"]),
+        ((0.5, 0.3, 0.95), ["50.0%", "30.0%", "95.0%"]),
+        ((0.30004, 0.3), ["30.004%", "30.000%"]),
+        ((0.00002, 0.3), ["0.002%", "30.0%"]),
+        ((1.0, 0.99999), ["100.000%", "99.999%"]),
+    ],
+)
+def test_it_shows_percentages_that_never_look_equal_unless_they_are(
+    values: tuple[float, ...], shown: list[str]
+) -> None:
+    assert percentages(*values) == shown
+
+
+def test_a_card_never_shows_a_score_equal_to_a_threshold_it_is_not() -> None:
+    row = score_rows({"toxicity": 0.998}, {"toxicity": Thresholds(publish=0.3, reject=0.9996)})[0]
+    assert row.shown == ("99.8%", "30.0%", "99.96%")
+    assert row.name == "toxicity"
+
+
+def test_a_harm_lexicon_match_holds_and_says_why() -> None:
+    decision = decide(
+        scores={"toxicity": 0.1, "spam": 0.0},
+        thresholds=THRESHOLDS,
+        rules=RuleSignals(harm=("violence",)),
+    )
+    assert decision == Decision(HOLD, ["harm_lexicon:violence"])
+    assert describe_reason("harm_lexicon:violence").startswith("Reads as a call for violence")

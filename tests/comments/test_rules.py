@@ -7,7 +7,7 @@ from pytest_django import Settings
 
 from comments import model_versions, scoring
 from comments.models import AuthorStanding, CommentStatus, WordRule
-from comments.rules import WordMatcher, contains_link, gather_rule_signals
+from comments.rules import WordMatcher, contains_link, gather_rule_signals, harm_categories
 from tests.factories import SafeScores, make_article, make_comment, make_user
 
 
@@ -121,3 +121,45 @@ def test_it_rejects_a_comment_with_a_banned_word_when_scoring(
     ]
     assert decided[0] is not None
     assert decided[0].reasons == ["Contains banned word “Idiot”."]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("These people are animals and should be wiped out.", "violence"),
+        ("They should all be WIPED-OUT.", "violence"),
+        ("They are v e r m i n.", "dehumanising"),
+        ("Th\u0435y aren't even human", "dehumanising"),
+        ("I know where the mayor lives.", "threat"),
+    ],
+)
+def test_the_harm_lexicon_finds_violence_dehumanisation_and_threats(
+    text: str, category: str
+) -> None:
+    assert category in harm_categories(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The attack killed 20 people in the market.",
+        "The band killed it last night.",
+        "This plan would wipe out the deficit.",
+        "Witnesses say the crowd chanted 'hang them' before police came.",
+        "Twenty years and this is how it ends. Shameful.",
+    ],
+)
+def test_the_harm_lexicon_leaves_reporting_quotes_and_idioms_alone(text: str) -> None:
+    assert harm_categories(text) == ()
+
+
+@pytest.mark.django_db
+def test_a_harm_lexicon_match_holds_what_the_model_would_publish(settings: Settings) -> None:
+    comment = make_comment(
+        article=make_article(),
+        author=make_user(),
+        body="These people are animals and should be wiped out.",
+    )
+    signals = gather_rule_signals(comment)
+    assert signals.harm == ("violence", "dehumanising")
+    assert "harm_lexicon:violence" in signals.hold_codes

@@ -59,6 +59,9 @@ def test_it_trains_stores_and_activates_a_model(training_data_dir: Path) -> None
     workload = record.workload
     assert workload["published"] + workload["held"] + workload["rejected"] == pytest.approx(1)
     assert "No model was active." in record.promotion_note
+    fairness = record.metrics["toxicity"]["fairness"]
+    assert len(fairness["terms"]) >= 40 and len(fairness["worst_terms"]) == 5
+    assert 0 <= fairness["bias_score"] <= 1
 
     for line in [
         f"Reading training data from {training_data_dir}",
@@ -69,6 +72,8 @@ def test_it_trains_stores_and_activates_a_model(training_data_dir: Path) -> None
         "precision at 80% recall",
         "publish below",
         "Expected workload on",
+        "Identity-term fairness on 800 templated rows (fairness/fairness.csv): bias score",
+        "worst five terms (subgroup / BPSN / BNSP AUC): ",
         "MB",
         "Saved classifier v1 and activated it",
     ]:

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django import Settings
 
-from comments.models import EventAction, ModerationEvent
+from comments.models import ClassifierModel, EventAction, ModerationEvent
 from tests.factories import make_article, make_comment, make_moderator, make_user
 
 pytestmark = pytest.mark.django_db
@@ -143,6 +143,27 @@ def test_it_draws_an_empty_dashboard(moderator_client: Client) -> None:
     html = moderator_client.get(DASHBOARD).content.decode()
     assert "No moderator decisions in the last 7 days." in html
     assert "No comments were scored in the last 7 days." in html
+    assert "The active model has no identity-term figures" in html
+
+
+def test_it_shows_the_active_models_worst_five_identity_terms(moderator_client: Client) -> None:
+    worst = [
+        {"term": term, "subgroup_auc": 0.9, "bpsn_auc": 0.7 + i / 100, "bnsp_auc": 0.95}
+        for i, term in enumerate(["gay", "muslim", "black", "deaf", "jewish", "old"])
+    ]
+    fairness = {"bias_score": 0.9123, "min_bpsn_auc": 0.7, "worst_terms": worst}
+    ClassifierModel.objects.create(
+        version=3, is_active=True, metrics={"toxicity": {"fairness": fairness}}
+    )
+    html = moderator_client.get(DASHBOARD).content.decode()
+    assert "model v3" in html and "bias score <strong>0.912</strong>" in html
+    assert re.findall(r'<th scope="row">(\w+)</th><td>0.900</td>', html) == [
+        "gay",
+        "muslim",
+        "black",
+        "deaf",
+        "jewish",
+    ]
 
 
 def test_it_reads_the_dashboard_in_a_constant_number_of_queries(
@@ -152,8 +173,8 @@ def test_it_reads_the_dashboard_in_a_constant_number_of_queries(
         moderator_client.get(DASHBOARD)
     # Session and user, the permission check, the page's aggregates (one per figure, two for the
     # appeals by reason, one for the nudges' outcomes), the active version for the scoring
-    # banner, and the bell's count.
-    assert len(queries) <= 17
+    # banner and its identity-term figures, and the bell's count.
+    assert len(queries) <= 18
 
 
 def test_it_warns_moderators_when_a_held_comment_waited_too_long(

@@ -65,7 +65,7 @@ def test_it_lists_held_comments_riskiest_first_with_scores_and_reasons(
     assert html.index("harsh") < html.index("mild")
     assert "fine" not in html
     assert "2 comments in Held, riskiest first." in html
-    assert "Possibly toxic (80% ≥ publish threshold 30%)" in html
+    assert "Toxicity 80.0% ≥ publish threshold 30.0%" in html
     assert article.title in html and author.username in html
 
 
@@ -413,7 +413,7 @@ def test_the_queue_highlights_and_lists_the_terms(moderator_client: Client) -> N
     page = moderator_client.get(QUEUE).content.decode()
 
     assert (
-        '<mark class="term term--toxicity" title="raises the toxic score (+2.50)">idiot</mark>'
+        '<mark class="term term--toxicity" title="raises the toxicity score (+2.50)">idiot</mark>'
         in page
     )
     assert "you &lt;b&gt;" in page and "<b>idiot" not in page

@@ -29,8 +29,14 @@ SCORES_TRAINS_OR_LOADS = {
     "comments.management.commands.train_classifier",
     "integrations.scoring",
 }
-# The classifier package itself, and its one light module: the labels.
-LIGHT_CLASSIFIER_MODULES = {"comments.classifier", "comments.classifier.labels"}
+# The classifier package itself, and its light modules: the labels, and the text normalisation
+# the web's word rules share with the model.
+LIGHT_CLASSIFIER_MODULES = {
+    "comments.classifier",
+    "comments.classifier.labels",
+    "comments.classifier.normalise",
+    "comments.classifier.stop_words",
+}
 
 # Set up Django as `manage.py` does (the admin's autodiscovery included), load the URLconf and
 # resolve a route of each app, import the given modules, and say which heavy packages loaded.
