@@ -118,7 +118,7 @@ def test_the_appeals_queue_shows_the_decision_reasons_scores_and_note(
     appeal = appealed()
     html = moderator_client.get(reverse("moderation:appeals")).content.decode()
     assert "Quoting the article." in html
-    assert "Very likely toxic" in html and "toxicity: 97%" in html
+    assert "Toxicity over its reject threshold" in html and "toxicity: 97%" in html
     assert "taken automatically" in html
     assert f"appeal-{appeal.pk}" in html
 
