@@ -67,6 +67,7 @@ def test_a_second_browser_sees_a_new_comment_without_reloading(
     assert visitor.evaluate("window.__marker") == 1  # swapped in place, not reloaded
 
 
+@pytest.mark.nudge
 def test_a_toxic_draft_is_nudged_revised_and_then_posted(
     live_server: Any, new_page: Callable[[], Page], active_classifier: Any
 ) -> None:

@@ -14,7 +14,7 @@ from comments import drafts
 from comments.models import Comment, CommentStatus, Nudge, NudgeOutcome
 from tests.factories import make_article, make_classifier_model, make_moderator, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.nudge]
 
 HX = {"HTTP_HX_REQUEST": "true"}
 TOXIC = "you are a stupid idiot and everyone hates you"
