@@ -29,10 +29,13 @@ from ninja.security.http import HttpAuthBase
 from articles.models import Article
 from comments.models import Comment, CommentStatus, ModerationEvent, RejectReason
 from comments.services import (
+    CannotChange,
     InvalidTransition,
     approve_comment,
+    feature_comment,
     reject_comment,
     restore_comment,
+    unfeature_comment,
 )
 from integrations import services
 from integrations.models import ApiKey, Scope
@@ -297,6 +300,7 @@ class CommentOut(Schema):
     body: str
     status: CommentStatus
     hidden: bool = Field(description="Published but hidden by readers' reports.")
+    featured: bool = Field(description="Featured by a moderator at the top of the conversation.")
     open_reports: int
     created_at: datetime
     decided_at: datetime | None
@@ -333,6 +337,7 @@ def _comment_out(comment: Comment) -> dict[str, Any]:
         "body": comment.body,
         "status": comment.status,
         "hidden": comment.hidden_at is not None,
+        "featured": comment.featured_at is not None,
         "open_reports": comment.open_report_count,
         "created_at": comment.created_at,
         "decided_at": comment.decided_at,
@@ -395,7 +400,7 @@ def _decide(request: HttpRequest, comment_id: int, act: Callable[..., Any], **ex
     comment = _get_comment(comment_id)
     try:
         act(comment=comment, moderator=api_key.owner, **extra)
-    except InvalidTransition as error:
+    except (InvalidTransition, CannotChange) as error:
         raise ApiError(409, ErrorCode.CONFLICT, str(error)) from None
     return _comment_out(_get_comment(comment_id))
 
@@ -452,6 +457,26 @@ def restore(request: HttpRequest, comment_id: int, payload: DecisionIn | None = 
 def keep(request: HttpRequest, comment_id: int, payload: DecisionIn | None = None) -> Any:
     expected = payload.expected_status if payload else None
     return _decide(request, comment_id, dismiss_reports, expected_status=expected)
+
+
+@api.post(
+    "/comments/{comment_id}/feature",
+    summary="Feature a published comment at the top of its story's conversation",
+    response=ACTION_RESPONSES,
+    description=ACTION_SCOPE + " Featuring a featured comment changes nothing.",
+)
+def feature(request: HttpRequest, comment_id: int) -> Any:
+    return _decide(request, comment_id, feature_comment)
+
+
+@api.post(
+    "/comments/{comment_id}/unfeature",
+    summary="Stop featuring a comment",
+    response=ACTION_RESPONSES,
+    description=ACTION_SCOPE,
+)
+def unfeature(request: HttpRequest, comment_id: int) -> Any:
+    return _decide(request, comment_id, unfeature_comment)
 
 
 # --- The export of decisions -----------------------------------------------------------------

@@ -216,6 +216,25 @@ def test_it_rejects_with_a_reason_and_restores(
     assert actions == [(EventAction.REJECTED, "spam"), (EventAction.RESTORED, "")]
 
 
+def test_it_features_and_unfeatures_a_published_comment_and_refuses_a_held_one(
+    client: Client, mona: Any, moderator_key: str, comments: dict[str, Comment]
+) -> None:
+    published, held = comments["published"], comments["held"]
+
+    featured = client.post(f"/api/v1/comments/{published.pk}/feature", **bearer(moderator_key))
+    assert featured.status_code == 200 and featured.json()["featured"] is True
+    event = ModerationEvent.objects.get(comment=published, action=EventAction.FEATURED)
+    assert event.actor == mona
+    again = client.post(f"/api/v1/comments/{published.pk}/unfeature", **bearer(moderator_key))
+    assert again.status_code == 200 and again.json()["featured"] is False
+    assert ModerationEvent.objects.filter(action=EventAction.UNFEATURED).count() == 1
+
+    refused = client.post(f"/api/v1/comments/{held.pk}/feature", **bearer(moderator_key))
+    assert_error(refused, 409, "conflict")
+    held.refresh_from_db()
+    assert held.featured_at is None
+
+
 def test_it_refuses_a_reject_without_a_reason(
     client: Client, moderator_key: str, comments: dict[str, Comment]
 ) -> None:
