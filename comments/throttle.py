@@ -1,4 +1,8 @@
-"""Fixed-window counters in the shared cache: how often a key was hit in the current window.
+"""Counters in the shared cache: how often a key was hit in its current window.
+
+Each window opens at a key's first hit and lasts `window_seconds`. Windows aligned to the clock
+would let a burst that straddles a boundary through twice (`limit` at 11:59:59 and `limit` more
+at 12:00:00); a window anchored at the first hit cannot be straddled.
 
 Atomic where it matters: Redis's INCR gives each of many simultaneous requests, on any web
 process on any host, its own number, so exactly `limit` of them pass. A count of rows written
@@ -8,7 +12,6 @@ so far could not: every request counted before any of them had written.
 from __future__ import annotations
 
 import logging
-import time
 
 from django.core.cache import cache
 
@@ -17,10 +20,9 @@ logger = logging.getLogger(__name__)
 
 def hit(key: str, *, window_seconds: int) -> int:
     """Count one hit on `key` in this window; return the window's count, this hit included."""
-    window = int(time.time()) // window_seconds
-    slot = f"throttle:{key}:{window}"
+    slot = f"throttle:{key}"
     # add() creates the counter only if it is missing (SET NX), so concurrent first hits do not
-    # reset each other; it lives at least to the end of its window.
+    # reset each other; its expiry, set once here and never extended by incr(), ends the window.
     cache.add(slot, 0, timeout=window_seconds)
     try:
         return cache.incr(slot)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -119,3 +120,14 @@ def test_it_lets_a_post_through_when_the_cache_is_down(
     monkeypatch.setattr(cache, "add", down)
     assert throttle.allows("comment:1", limit=1, window_seconds=60)
     assert "the cache is unavailable" in caplog.text
+
+
+def test_a_window_opens_at_the_first_hit_and_is_not_extended_by_later_ones() -> None:
+    # Windows aligned to the clock let a burst straddling a boundary through twice; a window
+    # anchored at its first hit cannot be straddled, and later hits must not push its end back.
+    cache.clear()
+    assert [throttle.hit("anchor", window_seconds=1) for _ in range(3)] == [1, 2, 3]
+    time.sleep(0.6)
+    assert throttle.hit("anchor", window_seconds=1) == 4
+    time.sleep(0.6)  # 1.2 s after the first hit: a new window, whatever the later hits did
+    assert throttle.hit("anchor", window_seconds=1) == 1
