@@ -7,20 +7,19 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.apps import apps
 
-from accounts.models import Notification, NotificationPreference, Profile
+from accounts.models import Notification, NotificationPreference
 from comments.models import Appeal, Comment, Report
 
 
 def export_account(user: Any) -> dict[str, Any]:
     """The reader's account, comments, reactions (where the site has them), reports, appeals,
     notifications and settings: theirs only, nothing about other readers beyond ids."""
-    profile = Profile.objects.filter(user=user).first()
     comments = Comment.objects.by_author(user).select_related("article").order_by("created_at")
     data: dict[str, Any] = {
         "account": {
             "id": user.pk,
             "username": user.username,
-            "display_name": profile.display_name if profile else "",
+            "display_name": user.first_name,
             "date_joined": user.date_joined.isoformat(),
             "last_login": user.last_login.isoformat() if user.last_login else None,
             "email_addresses": [

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core import signing
 
 from accounts.models import EmailFrequency, NotificationKind
+from accounts.services import DELETED_USERNAME
 
 SALT = "newsroom.signup.started"
 HONEYPOT = "website"
@@ -105,7 +106,21 @@ class AppealForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label="Display name", required=False, strip=True, max_length=60)
+    display_name = forms.CharField(
+        label="Display name",
+        required=False,
+        strip=True,
+        max_length=60,
+        help_text="Shown on your comments. Leave it empty to show your username.",
+        error_messages={"max_length": "Keep the name to %(limit_value)d characters or fewer."},
+    )
+
+    def clean_display_name(self) -> str:
+        name: str = self.cleaned_data["display_name"]
+        # Readers must not pass for a deleted account (see accounts.services.delete_account).
+        if name.replace(" ", "-").casefold() == DELETED_USERNAME:
+            raise forms.ValidationError("Choose another name: this one marks deleted accounts.")
+        return name
 
 
 class NotificationSettingsForm(forms.Form):

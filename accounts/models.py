@@ -1,22 +1,13 @@
-"""Readers' accounts beyond django-allauth's: a profile, and the outbox every email leaves by."""
+"""Readers' accounts beyond django-allauth's: notifications, and the outbox every email leaves by.
+
+A reader's display name is `User.first_name`, the field SSO sign-ins fill too.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-
-
-class Profile(models.Model):
-    """What a reader says about themselves; created on first use, so every account may lack one."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
-    )
-    display_name = models.CharField(max_length=60, blank=True)
-
-    def __str__(self) -> str:
-        return self.display_name or str(self.user)
 
 
 class OutgoingEmailQuerySet(models.QuerySet["OutgoingEmail"]):

@@ -26,8 +26,8 @@ from accounts.models import (
     NotificationKind,
     NotificationPreference,
     OutgoingEmail,
-    Profile,
 )
+from comments.authors import public_name
 from comments.models import (
     Appeal,
     AppealStatus,
@@ -191,11 +191,10 @@ def mark_read(*, user: Any, notification_ids: list[int] | None = None) -> int:
     return unread.update(read_at=timezone.now())
 
 
-def save_display_name(*, user: Any, display_name: str) -> Profile:
-    profile, _ = Profile.objects.update_or_create(
-        user=user, defaults={"display_name": display_name}
-    )
-    return profile
+def save_display_name(*, user: Any, display_name: str) -> None:
+    """The name readers see on this reader's comments; empty shows their username."""
+    user.first_name = display_name
+    user.save(update_fields=["first_name"])
 
 
 # Events younger than this are left for the next pass: an id handed out by a transaction still
@@ -241,7 +240,7 @@ def notifications_for(event: ModerationEvent) -> list[dict[str, Any]]:
             {
                 "recipient_id": parent.author_id,
                 "kind": NotificationKind.REPLY,
-                "text": f"{comment.author.username} replied to your comment on “{title}”.",
+                "text": f"{public_name(comment.author)} replied to your comment on “{title}”.",
                 "key": f"reply:{comment.pk}",  # once per reply, however often it is published
                 "comment_id": comment.pk,
             }
@@ -356,7 +355,7 @@ def delete_account(*, user: Any) -> dict[str, int]:
 
     Their comments are kept under "deleted user" (ACCOUNTS_DELETED_COMMENTS="anonymise", the
     default: replies and moderators' decisions keep their context) or deleted with the account
-    ("remove"). Everything else goes: addresses, sessions, profile, preferences, notifications,
+    ("remove"). Everything else goes: name, addresses, sessions, preferences, notifications,
     reports, appeals' notes, sign-in failures, standing and moderators' notes about them.
     """
     anonymise = settings.ACCOUNTS_DELETED_COMMENTS != "remove"
@@ -371,7 +370,7 @@ def delete_account(*, user: Any) -> dict[str, int]:
         for session in UserSession.objects.filter(user=user):
             session.end()
         AccessAttempt.objects.filter(username=username).delete()
-        user.delete()  # cascades: addresses, profile, notifications, reports, standing, notes
+        user.delete()  # cascades: addresses, notifications, reports, standing, notes
         ModerationEvent.objects.create(
             actor=None,
             action=EventAction.ACCOUNT_DELETED,

@@ -22,7 +22,6 @@ from accounts.models import (
     Notification,
     NotificationKind,
     NotificationPreference,
-    Profile,
 )
 from accounts.services import (
     delete_account,
@@ -146,12 +145,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     """Display name, the reader's comments with their state and reasons, notification settings."""
     user: Any = request.user  # signed in (login_required)
-    stored_profile = Profile.objects.filter(user=user).first()
     preferences = NotificationPreference.objects.filter(user=user)
     current = dict(preferences.values_list("kind", "frequency"))
     name_form = ProfileForm(
         request.POST if "save_profile" in request.POST else None,
-        initial={"display_name": stored_profile.display_name if stored_profile else ""},
+        initial={"display_name": user.first_name},
     )
     settings_form = NotificationSettingsForm(
         request.POST if "save_notifications" in request.POST else None, current=current

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from comments.authors import public_name
 from comments.models import Comment
 
 
@@ -61,7 +62,7 @@ def thread_nodes(roots: Iterable[Comment], replies: Iterable[Comment]) -> list[N
             continue  # its thread's top is not on this page
         if holder.comment.pk != reply.parent_id:
             parent = nodes.get(reply.parent_id or 0)
-            node.in_reply_to = parent.comment.author.username if parent is not None else ""
+            node.in_reply_to = public_name(parent.comment.author) if parent is not None else ""
         holder.children.append(node)
     return top
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from pytest_django import Settings
 
 from accounts import services
-from accounts.models import Notification, NotificationPreference, Profile
+from accounts.models import Notification, NotificationPreference
 from comments.models import Comment, EventAction, ModerationEvent, Report
 from tests.factories import PASSWORD, make_article, make_comment, make_user
 
@@ -25,7 +25,8 @@ pytestmark = pytest.mark.django_db
 def rita() -> Any:
     user = make_user("rita", email="rita@example.org")
     EmailAddress.objects.create(user=user, email="rita@example.org", verified=True, primary=True)
-    Profile.objects.create(user=user, display_name="Rita R.")
+    user.first_name = "Rita R."
+    user.save(update_fields=["first_name"])
     article = make_article()
     make_comment(article=article, author=user, body="Rita's comment", status="published")
     other = make_comment(
@@ -78,7 +79,8 @@ def test_deleting_keeps_comments_as_deleted_user_and_leaves_nothing_else(
     assert kept.author.username == services.DELETED_USERNAME and not kept.author.is_active
     assert not EmailAddress.objects.filter(email="rita@example.org").exists()
     assert Notification.objects.count() == 0 and NotificationPreference.objects.count() == 0
-    assert Report.objects.count() == 0 and Profile.objects.count() == 0
+    assert Report.objects.count() == 0
+    assert not get_user_model().objects.filter(first_name="Rita R.").exists()
     event = ModerationEvent.objects.get(action=EventAction.ACCOUNT_DELETED)
     assert f"Account #{rita.pk} deleted" in event.note and "1 comments kept" in event.note
 

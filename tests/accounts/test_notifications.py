@@ -149,9 +149,14 @@ def test_the_profile_saves_a_display_name_and_settings_and_refuses_bad_input(
     client.force_login(rita)
     url = reverse("accounts:profile")
     assert client.post(url, {"save_profile": "", "display_name": "Rita R."}).status_code == 302
-    assert rita.profile.display_name == "Rita R."
+    rita.refresh_from_db()
+    assert rita.first_name == "Rita R."
     bad = client.post(url, {"save_profile": "", "display_name": "x" * 61})
     assert bad.status_code == 400
+    posing = client.post(url, {"save_profile": "", "display_name": "Deleted user"})
+    assert posing.status_code == 400 and "marks deleted accounts" in posing.content.decode()
+    rita.refresh_from_db()
+    assert rita.first_name == "Rita R."
     choices = {kind: "daily" for kind in NotificationKind.values}
     assert client.post(url, {"save_notifications": "", **choices}).status_code == 302
     assert set(NotificationPreference.objects.values_list("frequency", flat=True)) == {"daily"}

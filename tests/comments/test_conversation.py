@@ -133,6 +133,26 @@ def test_it_nests_replies_three_deep_and_flattens_deeper_ones_naming_whom_they_a
     assert "4 replies</summary>" in html  # the thread's collapse control counts them all
 
 
+def test_readers_see_authors_by_their_display_name_and_otherwise_by_username(
+    client: Client,
+) -> None:
+    # The display name is the user's own name field: set on the profile, or by a newsroom's SSO.
+    article = make_article()
+    ann = make_user("ann")
+    ann.first_name = "Ann Archer"
+    ann.save(update_fields=["first_name"])
+    top = published(article, ann, body="level zero")
+    one = reply_to(top, make_user("bob"), body="level one")
+    two = reply_to(one, make_user("cat"), body="level two")
+    three = reply_to(two, ann, body="level three")
+    reply_to(three, make_user("eve"), body="level four")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert '<strong class="comment__author">Ann Archer</strong>' in html
+    assert '<strong class="comment__author">bob</strong>' in html  # no name set: the username
+    assert "in reply to @Ann Archer" in html
+    assert '<strong class="comment__author">ann</strong>' not in html
+
+
 def test_it_shows_the_first_replies_and_loads_the_rest_on_show_more(
     client: Client, settings: Settings
 ) -> None:
