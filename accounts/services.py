@@ -214,7 +214,9 @@ def dispatch_notifications(*, batch: int = DISPATCH_BATCH) -> int:
             ModerationEvent.objects.filter(
                 id__gt=cursor.last_event_id, created_at__lte=timezone.now() - DISPATCH_LAG
             )
-            .select_related("comment__article", "comment__author", "comment__parent")
+            .select_related(
+                "comment__article", "comment__author", "comment__parent", "comment__appeal"
+            )
             .order_by("id")[:batch]
         )
         for event in events:
@@ -245,9 +247,10 @@ def notifications_for(event: ModerationEvent) -> list[dict[str, Any]]:
                 "comment_id": comment.pk,
             }
         )
-    if event.from_status == CommentStatus.HELD and event.to_status in (
-        CommentStatus.PUBLISHED,
-        CommentStatus.REJECTED,
+    if (
+        event.from_status == CommentStatus.HELD
+        and event.to_status in (CommentStatus.PUBLISHED, CommentStatus.REJECTED)
+        and not _overturns_appeal(event)
     ):
         outcome = "is published" if published else "was not published"
         found.append(
@@ -270,6 +273,16 @@ def notifications_for(event: ModerationEvent) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def _overturns_appeal(event: ModerationEvent) -> bool:
+    """Whether `event` published a held comment on its author's appeal: the appeal's own
+    notification ("Your appeal succeeded…") tells them, so they are not told twice."""
+    try:
+        appeal = event.comment.appeal  # type: ignore[union-attr]
+    except Appeal.DoesNotExist:
+        return False
+    return appeal.status == AppealStatus.OVERTURNED and appeal.decided_by_id == event.actor_id
 
 
 def send_daily_digests() -> int:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Notification, NotificationKind
 from articles.models import Article
@@ -190,3 +191,39 @@ def test_the_dashboard_shows_appeal_and_overturn_rates_per_reason(
     assert rate.appeal_rate == 0.5 and rate.overturn_rate == 1.0
     html = moderator_client.get(reverse("moderation:dashboard")).content.decode()
     assert "Appeals by reason" in html and "1 of 1 decided" in html and "50%" in html
+
+
+def test_an_overturned_held_comment_tells_its_author_once(
+    moderator_client: Client, moderator: Any
+) -> None:
+    # Publishing a held comment normally tells its author "is published"; on appeal, the appeal's
+    # own notification says so, and the held-and-published one must not say it a second time.
+    from accounts import services
+
+    rita = make_user("rita")
+    comment = make_comment(
+        article=make_article(),
+        author=rita,
+        status=CommentStatus.HELD,
+        reason_codes=["contains_link"],
+    )
+    client = Client()
+    client.force_login(rita)
+    client.post(
+        reverse("accounts:appeal", args=[comment.pk]), {"note": "It is the council's page."}
+    )
+    appeal = Appeal.objects.get()
+    moderator_client.post(reverse("moderation:appeal-decide", args=[appeal.pk, "overturn"]))
+    assert ModerationEvent.objects.filter(
+        comment=comment, action=EventAction.APPROVED, from_status=CommentStatus.HELD
+    ).exists()
+    ModerationEvent.objects.update(created_at=timezone.now() - timedelta(seconds=5))
+    services.dispatch_notifications()
+    told = list(Notification.objects.filter(recipient=rita).values_list("kind", flat=True))
+    assert told == [NotificationKind.APPEAL]
+    # A held comment published without an appeal still tells its author.
+    other = make_comment(article=comment.article, author=rita, status=CommentStatus.HELD)
+    moderator_client.post(reverse("moderation:decide", args=[other.pk, "approve"]))
+    ModerationEvent.objects.update(created_at=timezone.now() - timedelta(seconds=5))
+    services.dispatch_notifications()
+    assert Notification.objects.filter(recipient=rita, kind=NotificationKind.DECIDED).count() == 1
