@@ -3,7 +3,8 @@
 A row is claimed with one conditional UPDATE, sent, then stamped `sent_at`, so a redelivered task
 finds it sent. The one window left is a worker dying between handing the message to the mail
 server and stamping `sent_at`: after EMAIL_CLAIM_SECONDS the sweep sends it again, so delivery is
-at least once, never silently lost.
+at least once, never silently lost. Every send of a row carries the same Message-ID, so a copy
+sent twice in that window is one message to mail servers and clients that de-duplicate by it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from contextlib import suppress
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 from django.utils import timezone
@@ -44,7 +46,10 @@ def deliver(*, email_id: int) -> bool:
         return False
     email = OutgoingEmail.objects.get(pk=email_id)
     message = EmailMultiAlternatives(
-        subject=email.subject, body=email.body, to=[email.to], headers=email.headers
+        subject=email.subject,
+        body=email.body,
+        to=[email.to],
+        headers={**email.headers, "Message-ID": message_id(email)},
     )
     if email.html:
         message.attach_alternative(email.html, "text/html")
@@ -60,6 +65,12 @@ def deliver(*, email_id: int) -> bool:
         sent_at=timezone.now(), attempts=email.attempts + 1, last_error=""
     )
     return True
+
+
+def message_id(email: OutgoingEmail) -> str:
+    """The row's own Message-ID (RFC 5322): the same on every attempt to send it."""
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
+    return f"<newsroom.{email.pk}.{int(email.created_at.timestamp())}@{domain}>"
 
 
 def deliver_stragglers(limit: int = 200) -> int:

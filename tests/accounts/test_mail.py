@@ -34,6 +34,20 @@ def test_it_stores_one_row_per_key_and_sends_it_once() -> None:
     assert first.sent_at is not None and first.attempts == 1
 
 
+def test_a_copy_sent_again_after_a_worker_died_keeps_the_same_message_id() -> None:
+    # The one window of at-least-once: sent, then the worker dies before stamping sent_at.
+    email = services.queue_email(message=message(), key="reply:2")
+    assert delivery.deliver(email_id=email.pk) is True
+    stale = timezone.now() - timedelta(seconds=delivery.EMAIL_CLAIM_SECONDS + 1)
+    OutgoingEmail.objects.filter(pk=email.pk).update(sent_at=None, claimed_at=stale)
+    assert delivery.deliver(email_id=email.pk) is True
+    first, second = (m.message()["Message-ID"] for m in mail.outbox)
+    assert first == second == delivery.message_id(email)
+    assert first.startswith(f"<newsroom.{email.pk}.") and first.endswith("@localhost>")
+    other = services.queue_email(message=message(), key="reply:3")
+    assert delivery.message_id(other) != first
+
+
 def test_it_enqueues_only_after_commit(monkeypatch: pytest.MonkeyPatch) -> None:
     enqueued: list[int] = []
     monkeypatch.setattr(broker, "enqueue_email", lambda *, email_id: enqueued.append(email_id))
