@@ -106,6 +106,9 @@ def main() -> None:
         print(f"{name} {median_ms(action):7.1f} ms, {queries(action)} queries")
 
     settings.COMMENT_RATE_LIMIT = 10**6
+    # The plain post: the nudge has its own figures (scripts/bench_live.py), and the small model
+    # trained here would nudge even "A fair point." rather than save it.
+    settings.COMMENT_NUDGE_ENABLED = False
 
     def post() -> None:
         response = reader_client.post(
@@ -457,6 +460,9 @@ def conversation_figures() -> None:
     print(f"threaded page / flat page (anchor):      {ratio:5.1f}x")
 
     settings.COMMENT_RATE_LIMIT = 10**6
+    # The plain post: the nudge has its own figures (scripts/bench_live.py), and the small model
+    # trained here would nudge even "A fair point." rather than save it.
+    settings.COMMENT_NUDGE_ENABLED = False
     settings.REACTION_RATE_LIMIT = 10**6
     poster = Client()
     poster.force_login(readers[5])
