@@ -11,8 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 
-from accounts.models import EmailFrequency, NotificationKind
-from accounts.services import DELETED_USERNAME
+from accounts.models import DELETED_USERNAME, EmailFrequency, NotificationKind
 
 SALT = "newsroom.signup.started"
 HONEYPOT = "website"

@@ -9,6 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# The one account every deleted reader's kept comments move to (accounts.services.delete_account).
+DELETED_USERNAME = "deleted-user"
+
 
 class OutgoingEmailQuerySet(models.QuerySet["OutgoingEmail"]):
     def unsent(self) -> OutgoingEmailQuerySet:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts import broker
 from accounts.models import (
+    DELETED_USERNAME,
     DispatchCursor,
     EmailFrequency,
     Notification,
@@ -347,9 +348,6 @@ def alert_moderators_if_waiting() -> bool:
         if settings.MODERATION_ALERT_WEBHOOK_URL:
             transaction.on_commit(lambda: broker.enqueue_webhook(key=key, text=text))
     return True
-
-
-DELETED_USERNAME = "deleted-user"
 
 
 def deleted_user() -> Any:
