@@ -3,13 +3,15 @@
 Live updates. gunicorn (2 sync workers, as `make run` starts it) serves a throwaway database;
 a load generator in its own process plays READERS readers with the article open, each polling
 `comments:live` every POLL_SECONDS with the ETag it last got (If-None-Match), as a browser
-does. Every reader's first poll (no ETag yet) is a warm-up; then it is measured twice: on a
-quiet article (every poll a 304) and on a hot one, a comment published every PUBLISH_EVERY
-seconds (a poll after each finds news: a count query and a render). The server's CPU comes from
-/proc (its master and workers, user plus system time), never from the client; it is printed per
-request and per open reader, next to the anchor: the same readers asking a Django view that runs
-no query (/favicon.ico, a redirect through the whole middleware stack), in the same run on the
-same server.
+does, and the `since` and `seen` the page sends; signed out, as most readers are. Every
+reader's first poll (no ETag yet) is a warm-up; then it is measured twice: on a quiet article
+(every poll a 304) and on a hot one, a comment published every PUBLISH_EVERY seconds (a poll
+after each finds news: "N new comments", from the cache, before Django: comments.live's early
+answer). The server's CPU comes from /proc (its master and workers, user plus system time),
+never from the client; it is printed per request and per open reader, next to the anchor: the
+same readers asking a Django view that runs no query (/favicon.ico, a redirect through the
+whole middleware stack), in the same run on the same server; and the cores that READERS open
+readers need at that cost.
 
 The nudge. The same post (htmx, Django's test client, in this process) with the nudge off and
 on, on drafts the model lets through (every post pays for this), interleaved; and the answer to
@@ -195,7 +197,8 @@ def live_figures(port: int) -> None:
     shown_at = timezone.now().isoformat().replace("+", "%2B")
 
     def publish() -> None:
-        # What scoring does on publishing (comments.scoring), without a worker.
+        # What scoring does on publishing (comments.scoring: bump_on_commit(published=True)),
+        # without a worker.
         Comment.objects.create(
             article=article,
             author=author,
@@ -203,25 +206,30 @@ def live_figures(port: int) -> None:
             status=CommentStatus.PUBLISHED,
             decided_at=timezone.now(),
         )
-        live.bump_articles([article.pk])
+        live.bump_articles([article.pk], {article.pk: 1})
 
     print(
         f"\nLive updates: {READERS:,} open readers on one article, each polling every "
         f"{POLL_SECONDS} s for {SECONDS} s after its first poll; gunicorn, {WORKERS} sync "
         f"workers, on {os.cpu_count()} cores (CPU from /proc, server processes only)"
     )
-    poll = f"/live/articles/{article.pk}/?since={shown_at}"
+    # The poll as the page sends it (templates/comments/_live.html): the time it was shown and
+    # the published count it was shown with, so that news is counted from the cache.
+    seen = live.published_count(article.pk)
+    poll = f"/live/articles/{article.pk}/?since={shown_at}&seen={seen}"
     anchor = report("anchor, /favicon.ico (no query)  ", *load(port, "/favicon.ico"))
     quiet = report("live poll, nothing published     ", *load(port, poll))
     hot = report(f"live poll, one published per {PUBLISH_EVERY:.0f} s", *load(port, poll, publish))
     # Per reader from the cost of a request, not from the wall time: on a busy machine the
     # polls queue and the wall time stretches, but each still costs what it costs.
-    for name, per_request in [("quiet article", quiet), ("hot article", hot)]:
+    print(f"\nsigned-out readers (the early answer, comments.live); anchor {anchor:.2f} ms CPU")
+    for name, per_request in [("quiet article", quiet), ("hot article  ", hot)]:
         per_reader = per_request / POLL_SECONDS
+        cores = per_reader * READERS / 1000
         print(
-            f"{name}: CPU per open reader {per_reader:.3f} ms per second; {READERS:,} readers "
-            f"need {per_reader * READERS / 10:.0f}% of one core ({WORKERS * 100}% here); "
-            f"poll / anchor {per_request / anchor:.2f}x CPU per request"
+            f"{name}: {per_request:.2f} ms CPU per poll ({per_request / anchor:.2f}x the "
+            f"anchor); per open reader {per_reader:.3f} ms CPU per second; {READERS:,} readers "
+            f"need {cores:.2f} cores ({os.cpu_count()} here)"
         )
 
 
