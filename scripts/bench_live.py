@@ -233,10 +233,10 @@ def live_figures(port: int) -> None:
         )
 
 
-NUDGE_RUNS = 40
+NUDGE_RUNS = 100
 # Drafts the model lets through, from a line to a paragraph: what every post pays the nudge for.
 PUBLISHABLE = [
-    "A fair point.",
+    "Thanks for this.",
     "I read the whole article and I think the government waited far too long.",
     "Great reporting, thank you. The second paragraph explains the budget clearly and I agree "
     "with most of it, though the numbers for next year look optimistic to me.",
@@ -275,6 +275,8 @@ def nudge_figures() -> None:
         )
 
     assert drafts.check_draft(FLAGGED) is not None, "the bench's flagged draft is not flagged"
+    for body in PUBLISHABLE:  # else "nudge on" would time a nudge, not a post
+        assert drafts.check_draft(body) is None, f"the model would nudge {body!r}"
     post(PUBLISHABLE[0], True)  # the first post of a process loads the model: not a median's
     off, on, flagged = [], [], []
     for i in range(NUDGE_RUNS):  # interleaved, so that the machine's load falls on both alike
