@@ -7,7 +7,8 @@ does, and the `since` and `seen` the page sends; signed out, as most readers are
 reader's first poll (no ETag yet) is a warm-up; then it is measured twice: on a quiet article
 (every poll a 304) and on a hot one, a comment published every PUBLISH_EVERY seconds (a poll
 after each finds news: "N new comments", from the cache, before Django: comments.live's early
-answer). The server's CPU comes from /proc (its master and workers, user plus system time),
+answer); then the hot article again with every reader signed in (their polls with news go
+through Django: a session, a user, the article and a count of their own). The server's CPU comes from /proc (its master and workers, user plus system time),
 never from the client; it is printed per request and per open reader, next to the anchor: the
 same readers asking a Django view that runs no query (/favicon.ico, a redirect through the
 whole middleware stack), in the same run on the same server; and the cores that READERS open
@@ -43,15 +44,19 @@ WORKERS = 2
 
 # One reader: a first poll at a random moment in the first period, then one every period, each
 # with the ETag of the last answer. A new connection each time: gunicorn's sync workers close it.
+# Signed-in readers (a file of session keys): reader i sends the i-th session's cookie.
 LOAD_GENERATOR = r"""
 import asyncio, json, random, sys, time
 port, path = int(sys.argv[1]), sys.argv[2]
 readers, seconds, period = int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+sessions = json.load(open(sys.argv[6])) if len(sys.argv) > 6 else []
 statuses, latencies, measuring = {}, [], False
 
-async def ask(etag):
+async def ask(etag, index):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nHX-Request: true\r\nConnection: close\r\n"
+    if sessions:
+        head += f"Cookie: sessionid={sessions[index % len(sessions)]}\r\n"
     if etag:
         head += f"If-None-Match: {etag}\r\n"
     writer.write((head + "\r\n").encode())
@@ -72,7 +77,7 @@ async def reader(index, etag):
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         sent = time.monotonic()
         try:
-            status, etag = await ask(etag)
+            status, etag = await ask(etag, index)
         except OSError as exc:
             status = type(exc).__name__
         statuses[status] = statuses.get(status, 0) + 1
@@ -84,7 +89,7 @@ async def first_poll(index):
     await asyncio.sleep(random.Random(-index).random() * period)
     for _ in range(5):
         try:
-            return (await ask(None))[1]
+            return (await ask(None, index))[1]
         except OSError:
             await asyncio.sleep(1)
 
@@ -137,9 +142,12 @@ def wait_for(port: int, timeout: float = 60.0) -> None:
     raise RuntimeError(f"gunicorn did not listen on {port}")
 
 
-def load(port: int, path: str, publish: object = None) -> tuple[dict[str, object], float, float]:
-    """Run the readers against `path`; return their figures, the server's CPU and the wall time
-    of the measured part (after every reader's first poll)."""
+def load(
+    port: int, path: str, publish: object = None, sessions: Path | None = None
+) -> tuple[dict[str, object], float, float]:
+    """Run the readers against `path` (signed in with `sessions`' keys, if given); return their
+    figures, the server's CPU and the wall time of the measured part (after every reader's
+    first poll)."""
     generator = subprocess.Popen(  # noqa: S603 (this interpreter, our own script)
         [
             sys.executable,
@@ -150,6 +158,7 @@ def load(port: int, path: str, publish: object = None) -> tuple[dict[str, object
             str(READERS),
             str(SECONDS),
             str(POLL_SECONDS),
+            *([str(sessions)] if sessions else []),
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -220,10 +229,19 @@ def live_figures(port: int) -> None:
     anchor = report("anchor, /favicon.ico (no query)  ", *load(port, "/favicon.ico"))
     quiet = report("live poll, nothing published     ", *load(port, poll))
     hot = report(f"live poll, one published per {PUBLISH_EVERY:.0f} s", *load(port, poll, publish))
+    sessions = signed_in_sessions()
+    signed_in = report(
+        "signed in, same hot article      ", *load(port, poll, publish, sessions=sessions)
+    )
+    sessions.unlink()
     # Per reader from the cost of a request, not from the wall time: on a busy machine the
     # polls queue and the wall time stretches, but each still costs what it costs.
-    print(f"\nsigned-out readers (the early answer, comments.live); anchor {anchor:.2f} ms CPU")
-    for name, per_request in [("quiet article", quiet), ("hot article  ", hot)]:
+    print(f"\nCPU per poll against the anchor ({anchor:.2f} ms), and what {READERS:,} readers need")
+    for name, per_request in [
+        ("signed out, quiet article", quiet),
+        ("signed out, hot article  ", hot),
+        ("signed in, hot article   ", signed_in),
+    ]:
         per_reader = per_request / POLL_SECONDS
         cores = per_reader * READERS / 1000
         print(
@@ -231,6 +249,36 @@ def live_figures(port: int) -> None:
             f"anchor); per open reader {per_reader:.3f} ms CPU per second; {READERS:,} readers "
             f"need {cores:.2f} cores ({os.cpu_count()} here)"
         )
+
+
+def signed_in_sessions() -> Path:
+    """READERS signed-in readers' session keys, in a file for the load generator: their polls
+    go through Django (their own comments are not news to them)."""
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"bench-reader-{i}", password=make_password(None))
+        for i in range(READERS)
+    )
+    keys = []
+    for user in users:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        keys.append(session.session_key)
+    handle, name = tempfile.mkstemp(suffix=".json")
+    with os.fdopen(handle, "w") as out:
+        json.dump(keys, out)
+    return Path(name)
 
 
 NUDGE_RUNS = 100
