@@ -478,6 +478,7 @@ def test_a_signed_out_readers_news_is_answered_before_django_without_a_query(
         k: v for k, v in headers.items() if k != "Content-Length"
     }
     assert int(headers["Content-Length"]) == len(body.encode())
+    assert not django.cookies  # nor does Django set a cookie the early answer would leave out
 
     # The browser sends the ETag back: unchanged, a 304 (still before Django).
     status, headers, body = call_for_body(app, path, HTTP_IF_NONE_MATCH=headers["ETag"], **environ)
