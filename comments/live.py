@@ -141,10 +141,20 @@ def _path_key(article_id: int) -> str:
     return f"live:path:{article_id}"
 
 
-# How long the early answer may use an article's address without Django looking the article up
-# again: an article taken down (or given a new slug) is answered with counts, or the old
-# address, for at most this long, as its unchanged polls already are with 304s.
+# How long a poll may use an article's address without looking the article up again (the early
+# answer, and the view): an article taken down (or given a new slug) is answered with counts,
+# or the old address, for at most this long, as its unchanged polls already are with 304s.
 ARTICLE_PATH_SECONDS = 600
+
+
+def article_path(article_id: int) -> str | None:
+    """The article's address as a poll last found it, or None: look the article up."""
+    try:
+        path = cache.get(_path_key(article_id))
+    except Exception:
+        logger.exception("live: the cache is unavailable; looking the article up")
+        return None
+    return str(path) if path is not None else None
 
 
 def remember_article_path(article_id: int, path: str) -> None:

@@ -5,8 +5,8 @@ read at a glance. Most polls never reach it: `live.answer_polls_early` (in newsr
 answers a poll whose ETag still matches the article's version with a 304, and a signed-out
 reader's poll in full, from the cache alone, before Django's middleware. What comes here (a
 signed-in reader's poll with news, a counter lost, bad input) is answered 304 by Django's `etag`
-decorator before the view runs when nothing changed; else it costs the article's lookup, a
-count query for a signed-in reader, and a render.
+decorator before the view runs when nothing changed; else it costs a count query for a
+signed-in reader (and the article's lookup, every few minutes), and a render.
 """
 
 from __future__ import annotations
@@ -39,21 +39,25 @@ def _live_etag(request: HttpRequest, article_id: int) -> str | None:
 @etag(_live_etag)
 def live_comments(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
     """How many comments were published on the article since the page was shown."""
-    article = get_object_or_404(Article.objects.live(), pk=article_id)
+    # The article is looked up once per live.ARTICLE_PATH_SECONDS, not on every poll: its
+    # address is all a poll needs of it.
+    article_url = live.article_path(article_id)
+    if article_url is None:
+        article = get_object_or_404(Article.objects.live(), pk=article_id)
+        article_url = article.get_absolute_url()
+        # Also for signed-out polls, which the cache alone answers (live.answer_polls_early).
+        live.remember_article_path(article_id, article_url)
     since = live.parse_since(request.GET.get("since", ""))
     if since is None:
         return HttpResponseBadRequest("Give `since` as an ISO 8601 time with its UTC offset.")
     if not request.htmx:
         # Without JavaScript nothing polls: someone followed the link, so show them the page.
-        return redirect(f"{article.get_absolute_url()}#comments")
-    article_url = article.get_absolute_url()
-    # For the next signed-out polls, which the cache alone answers (live.answer_polls_early).
-    live.remember_article_path(article.pk, article_url)
-    new_count = _new_count(request, article, since)
+        return redirect(f"{article_url}#comments")
+    new_count = _new_count(request, article_id, since)
     return HttpResponse(live.render_news(new_count, article_url))
 
 
-def _new_count(request: HtmxHttpRequest, article: Article, since: datetime) -> int:
+def _new_count(request: HtmxHttpRequest, article_id: int, since: datetime) -> int:
     """How many comments came into view since the page was shown.
 
     From the cache when the page sent the published count it was shown with (`seen`): no query
@@ -62,19 +66,20 @@ def _new_count(request: HtmxHttpRequest, article: Article, since: datetime) -> i
     lost since, from the database.
     """
     seen = request.GET.get("seen", "")
-    now = live.published_count(article.pk) if seen.isdigit() else None
+    now = live.published_count(article_id) if seen.isdigit() else None
     signed_in = request.user.is_authenticated
     if now is not None and now >= int(seen):
         new = now - int(seen)
         if new and signed_in:
             # Their own comment updates in place on their page (it polls itself): not news.
             new = max(
-                0, new - _published_since(article, since).filter(author_id=request.user.pk).count()
+                0,
+                new - _published_since(article_id, since).filter(author_id=request.user.pk).count(),
             )
         return new
-    published = _published_since(article, since)
+    published = _published_since(article_id, since)
     return (published.exclude(author_id=request.user.pk) if signed_in else published).count()
 
 
-def _published_since(article: Article, since: datetime) -> QuerySet[Comment]:
-    return Comment.objects.visible().for_article(article).filter(decided_at__gt=since)
+def _published_since(article_id: int, since: datetime) -> QuerySet[Comment]:
+    return Comment.objects.visible().filter(article_id=article_id, decided_at__gt=since)

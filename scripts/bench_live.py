@@ -8,11 +8,11 @@ reader's first poll (no ETag yet) is a warm-up; then it is measured twice: on a 
 (every poll a 304) and on a hot one, a comment published every PUBLISH_EVERY seconds (a poll
 after each finds news: "N new comments", from the cache, before Django: comments.live's early
 answer); then the hot article again with every reader signed in (their polls with news go
-through Django: a session, a user, the article and a count of their own). The server's CPU comes from /proc (its master and workers, user plus system time),
-never from the client; it is printed per request and per open reader, next to the anchor: the
-same readers asking a Django view that runs no query (/favicon.ico, a redirect through the
-whole middleware stack), in the same run on the same server; and the cores that READERS open
-readers need at that cost.
+through Django: a session, a user and a count of their own). The server's CPU comes from /proc
+(its master and workers, user plus system time), never from the client; it is printed per
+request and per open reader, next to the anchor: the same readers asking a Django view that
+runs no query (/favicon.ico, a redirect through the whole middleware stack), in the same run on
+the same server; and the cores that READERS open readers need at that cost.
 
 The nudge. The same post (htmx, Django's test client, in this process) with the nudge off and
 on, on drafts the model lets through (every post pays for this), interleaved; and the answer to

@@ -613,3 +613,22 @@ def test_the_early_answer_reads_the_counters_from_redis(
     assert headers["ETag"] == live.etag_for(article.pk, "")
     for key in ("article", "published", "path"):  # no test leaves keys without an expiry
         live.cache.touch(f"live:{key}:{article.pk}", 60)
+
+
+def test_a_signed_in_readers_poll_looks_the_article_up_only_when_its_address_is_unknown(
+    client: Client,
+    article: Any,
+    reader: Any,
+    moderator: Any,
+    django_capture_on_commit_callbacks: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    client.force_login(make_user("sam"))
+    seen = seen_on_page(client, article)
+    publish_on(article, reader, moderator, django_capture_on_commit_callbacks)
+    # The session, its user, the article (then remembered) and the count of their own.
+    with django_assert_num_queries(4):
+        assert "1 new comment:" in poll_seen(client, article, seen).content.decode()
+    publish_on(article, reader, moderator, django_capture_on_commit_callbacks)
+    with django_assert_num_queries(3):
+        assert "2 new comments:" in poll_seen(client, article, seen).content.decode()
