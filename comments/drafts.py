@@ -1,7 +1,8 @@
 """Check a reader's draft before it is saved: would the active model hold or reject it?
 
 The nudge's half of DESIGN.md's two places where a web process scores text: the workers' cached
-model (`comments.model_versions.get_active_model`, as `integrations.scoring` uses it), scoring
+model (`comments.model_versions.get_active_model_cached`: the workers' per-process cache of the
+active version, with which one is active read from the shared cache), scoring
 and explaining only, never writing and never deciding: a draft that is posted is still scored
 and decided by a worker like any other comment. It imports scikit-learn, so the posting view
 imports it on first use (tests/newsroom/test_lean_startup.py).
@@ -37,11 +38,13 @@ def check_draft(text: str) -> FlaggedDraft | None:
     Only the model speaks here, not the workspace's rules on links, new authors or the article:
     those hold a comment for a person whatever its words, and the reader cannot revise them away.
     """
-    active = model_versions.get_active_model()
+    # The worker's cached model, with which version is active read from the cache: no query.
+    active = model_versions.get_active_model_cached()
     if active is None:
         return None
-    # Scores alone first: most drafts pass, and the explanations cost more than the scores
-    # (measured by scripts/bench_live.py against the nudge's 20 ms budget per post).
+    # Scores alone first, in numpy alone (ActiveModel.score): most drafts pass, and the
+    # explanations cost more than the scores (measured by scripts/bench_live.py against the
+    # nudge's 20 ms budget per post).
     scores = active.score(text)
     thresholds = policy.effective_thresholds(active.thresholds, settings.MODERATION_THRESHOLDS)
     decision = policy.decide(scores=scores, thresholds=thresholds)

@@ -1,10 +1,12 @@
 """Live updates for readers: what an open article page polls to learn of new comments.
 
 A view module of its own (not comments/views.py) so that the cheap path stays small enough to
-read at a glance: a poll whose ETag still matches the article's version (comments.live) is
-answered 304 before Django's middleware (`live.answer_unchanged_polls_early`, in newsroom.wsgi)
-or, failing that, by Django's `etag` decorator before the view runs: one cache read, no query,
-no session, no template. Only a changed version costs a count query and a render.
+read at a glance. Most polls never reach it: `live.answer_polls_early` (in newsroom.wsgi)
+answers a poll whose ETag still matches the article's version with a 304, and a signed-out
+reader's poll in full, from the cache alone, before Django's middleware. What comes here (a
+signed-in reader's poll with news, a counter lost, bad input) is answered 304 by Django's `etag`
+decorator before the view runs when nothing changed; else it costs a count query for a
+signed-in reader (and the article's lookup, every few minutes), and a render.
 """
 
 from __future__ import annotations
@@ -14,9 +16,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.dateparse import parse_datetime
-from django.utils.timezone import is_aware
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import etag, require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -31,14 +31,6 @@ def _live_etag(request: HttpRequest, article_id: int) -> str | None:
     return live.etag_for(article_id, request.COOKIES.get(settings.SESSION_COOKIE_NAME, ""))
 
 
-def _since(request: HttpRequest) -> datetime | None:
-    try:
-        since = parse_datetime(request.GET.get("since", ""))
-    except ValueError:
-        return None
-    return since if since is not None and is_aware(since) else None
-
-
 @require_GET
 # The browser keeps the answer and asks again with If-None-Match every time (no-cache); nothing
 # shared may keep it (private): it depends on who is asking.
@@ -47,18 +39,25 @@ def _since(request: HttpRequest) -> datetime | None:
 @etag(_live_etag)
 def live_comments(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
     """How many comments were published on the article since the page was shown."""
-    article = get_object_or_404(Article.objects.live(), pk=article_id)
-    since = _since(request)
+    # The article is looked up once per live.ARTICLE_PATH_SECONDS, not on every poll: its
+    # address is all a poll needs of it.
+    article_url = live.article_path(article_id)
+    if article_url is None:
+        article = get_object_or_404(Article.objects.live(), pk=article_id)
+        article_url = article.get_absolute_url()
+        # Also for signed-out polls, which the cache alone answers (live.answer_polls_early).
+        live.remember_article_path(article_id, article_url)
+    since = live.parse_since(request.GET.get("since", ""))
     if since is None:
         return HttpResponseBadRequest("Give `since` as an ISO 8601 time with its UTC offset.")
     if not request.htmx:
         # Without JavaScript nothing polls: someone followed the link, so show them the page.
-        return redirect(f"{article.get_absolute_url()}#comments")
-    context = {"article": article, "new_count": _new_count(request, article, since)}
-    return render(request, "comments/_live.html#live-news", context)
+        return redirect(f"{article_url}#comments")
+    new_count = _new_count(request, article_id, since)
+    return HttpResponse(live.render_news(new_count, article_url))
 
 
-def _new_count(request: HtmxHttpRequest, article: Article, since: datetime) -> int:
+def _new_count(request: HtmxHttpRequest, article_id: int, since: datetime) -> int:
     """How many comments came into view since the page was shown.
 
     From the cache when the page sent the published count it was shown with (`seen`): no query
@@ -67,19 +66,20 @@ def _new_count(request: HtmxHttpRequest, article: Article, since: datetime) -> i
     lost since, from the database.
     """
     seen = request.GET.get("seen", "")
-    now = live.published_count(article.pk) if seen.isdigit() else None
+    now = live.published_count(article_id) if seen.isdigit() else None
     signed_in = request.user.is_authenticated
     if now is not None and now >= int(seen):
         new = now - int(seen)
         if new and signed_in:
             # Their own comment updates in place on their page (it polls itself): not news.
             new = max(
-                0, new - _published_since(article, since).filter(author_id=request.user.pk).count()
+                0,
+                new - _published_since(article_id, since).filter(author_id=request.user.pk).count(),
             )
         return new
-    published = _published_since(article, since)
+    published = _published_since(article_id, since)
     return (published.exclude(author_id=request.user.pk) if signed_in else published).count()
 
 
-def _published_since(article: Article, since: datetime) -> QuerySet[Comment]:
-    return Comment.objects.visible().for_article(article).filter(decided_at__gt=since)
+def _published_since(article_id: int, since: datetime) -> QuerySet[Comment]:
+    return Comment.objects.visible().filter(article_id=article_id, decided_at__gt=since)

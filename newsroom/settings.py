@@ -363,7 +363,7 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
         if CACHE_URL == "locmem://"
         else {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newsroom.cache.RedisCache",  # one client per process (newsroom/cache.py)
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "newsroom",
             # A throttle check must not hang a request on a dead Redis (it lets it through).

@@ -10,7 +10,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
 django_application = get_wsgi_application()
 
-# Open article pages poll for news; an unchanged one is answered before Django (comments.live).
-from comments.live import answer_unchanged_polls_early  # noqa: E402 (needs the app loaded)
+# Open article pages poll for news: answered before Django when the cache can (comments.live).
+from comments.live import answer_polls_early  # noqa: E402 (needs the app loaded)
 
-application = answer_unchanged_polls_early(django_application)
+application = answer_polls_early(django_application)

@@ -3,13 +3,16 @@
 Live updates. gunicorn (2 sync workers, as `make run` starts it) serves a throwaway database;
 a load generator in its own process plays READERS readers with the article open, each polling
 `comments:live` every POLL_SECONDS with the ETag it last got (If-None-Match), as a browser
-does. Every reader's first poll (no ETag yet) is a warm-up; then it is measured twice: on a
-quiet article (every poll a 304) and on a hot one, a comment published every PUBLISH_EVERY
-seconds (a poll after each finds news: a count query and a render). The server's CPU comes from
-/proc (its master and workers, user plus system time), never from the client; it is printed per
-request and per open reader, next to the anchor: the same readers asking a Django view that runs
-no query (/favicon.ico, a redirect through the whole middleware stack), in the same run on the
-same server.
+does, and the `since` and `seen` the page sends; signed out, as most readers are. Every
+reader's first poll (no ETag yet) is a warm-up; then it is measured twice: on a quiet article
+(every poll a 304) and on a hot one, a comment published every PUBLISH_EVERY seconds (a poll
+after each finds news: "N new comments", from the cache, before Django: comments.live's early
+answer); then the hot article again with every reader signed in (their polls with news go
+through Django: a session, a user and a count of their own). The server's CPU comes from /proc
+(its master and workers, user plus system time), never from the client; it is printed per
+request and per open reader, next to the anchor: the same readers asking a Django view that
+runs no query (/favicon.ico, a redirect through the whole middleware stack), in the same run on
+the same server; and the cores that READERS open readers need at that cost.
 
 The nudge. The same post (htmx, Django's test client, in this process) with the nudge off and
 on, on drafts the model lets through (every post pays for this), interleaved; and the answer to
@@ -41,15 +44,19 @@ WORKERS = 2
 
 # One reader: a first poll at a random moment in the first period, then one every period, each
 # with the ETag of the last answer. A new connection each time: gunicorn's sync workers close it.
+# Signed-in readers (a file of session keys): reader i sends the i-th session's cookie.
 LOAD_GENERATOR = r"""
 import asyncio, json, random, sys, time
 port, path = int(sys.argv[1]), sys.argv[2]
 readers, seconds, period = int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+sessions = json.load(open(sys.argv[6])) if len(sys.argv) > 6 else []
 statuses, latencies, measuring = {}, [], False
 
-async def ask(etag):
+async def ask(etag, index):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nHX-Request: true\r\nConnection: close\r\n"
+    if sessions:
+        head += f"Cookie: sessionid={sessions[index % len(sessions)]}\r\n"
     if etag:
         head += f"If-None-Match: {etag}\r\n"
     writer.write((head + "\r\n").encode())
@@ -70,7 +77,7 @@ async def reader(index, etag):
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         sent = time.monotonic()
         try:
-            status, etag = await ask(etag)
+            status, etag = await ask(etag, index)
         except OSError as exc:
             status = type(exc).__name__
         statuses[status] = statuses.get(status, 0) + 1
@@ -82,7 +89,7 @@ async def first_poll(index):
     await asyncio.sleep(random.Random(-index).random() * period)
     for _ in range(5):
         try:
-            return (await ask(None))[1]
+            return (await ask(None, index))[1]
         except OSError:
             await asyncio.sleep(1)
 
@@ -135,9 +142,12 @@ def wait_for(port: int, timeout: float = 60.0) -> None:
     raise RuntimeError(f"gunicorn did not listen on {port}")
 
 
-def load(port: int, path: str, publish: object = None) -> tuple[dict[str, object], float, float]:
-    """Run the readers against `path`; return their figures, the server's CPU and the wall time
-    of the measured part (after every reader's first poll)."""
+def load(
+    port: int, path: str, publish: object = None, sessions: Path | None = None
+) -> tuple[dict[str, object], float, float]:
+    """Run the readers against `path` (signed in with `sessions`' keys, if given); return their
+    figures, the server's CPU and the wall time of the measured part (after every reader's
+    first poll)."""
     generator = subprocess.Popen(  # noqa: S603 (this interpreter, our own script)
         [
             sys.executable,
@@ -148,6 +158,7 @@ def load(port: int, path: str, publish: object = None) -> tuple[dict[str, object
             str(READERS),
             str(SECONDS),
             str(POLL_SECONDS),
+            *([str(sessions)] if sessions else []),
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -195,7 +206,8 @@ def live_figures(port: int) -> None:
     shown_at = timezone.now().isoformat().replace("+", "%2B")
 
     def publish() -> None:
-        # What scoring does on publishing (comments.scoring), without a worker.
+        # What scoring does on publishing (comments.scoring: bump_on_commit(published=True)),
+        # without a worker.
         Comment.objects.create(
             article=article,
             author=author,
@@ -203,32 +215,76 @@ def live_figures(port: int) -> None:
             status=CommentStatus.PUBLISHED,
             decided_at=timezone.now(),
         )
-        live.bump_articles([article.pk])
+        live.bump_articles([article.pk], {article.pk: 1})
 
     print(
         f"\nLive updates: {READERS:,} open readers on one article, each polling every "
         f"{POLL_SECONDS} s for {SECONDS} s after its first poll; gunicorn, {WORKERS} sync "
         f"workers, on {os.cpu_count()} cores (CPU from /proc, server processes only)"
     )
-    poll = f"/live/articles/{article.pk}/?since={shown_at}"
+    # The poll as the page sends it (templates/comments/_live.html): the time it was shown and
+    # the published count it was shown with, so that news is counted from the cache.
+    seen = live.published_count(article.pk)
+    poll = f"/live/articles/{article.pk}/?since={shown_at}&seen={seen}"
     anchor = report("anchor, /favicon.ico (no query)  ", *load(port, "/favicon.ico"))
     quiet = report("live poll, nothing published     ", *load(port, poll))
     hot = report(f"live poll, one published per {PUBLISH_EVERY:.0f} s", *load(port, poll, publish))
+    sessions = signed_in_sessions()
+    signed_in = report(
+        "signed in, same hot article      ", *load(port, poll, publish, sessions=sessions)
+    )
+    sessions.unlink()
     # Per reader from the cost of a request, not from the wall time: on a busy machine the
     # polls queue and the wall time stretches, but each still costs what it costs.
-    for name, per_request in [("quiet article", quiet), ("hot article", hot)]:
+    print(f"\nCPU per poll against the anchor ({anchor:.2f} ms), and what {READERS:,} readers need")
+    for name, per_request in [
+        ("signed out, quiet article", quiet),
+        ("signed out, hot article  ", hot),
+        ("signed in, hot article   ", signed_in),
+    ]:
         per_reader = per_request / POLL_SECONDS
+        cores = per_reader * READERS / 1000
         print(
-            f"{name}: CPU per open reader {per_reader:.3f} ms per second; {READERS:,} readers "
-            f"need {per_reader * READERS / 10:.0f}% of one core ({WORKERS * 100}% here); "
-            f"poll / anchor {per_request / anchor:.2f}x CPU per request"
+            f"{name}: {per_request:.2f} ms CPU per poll ({per_request / anchor:.2f}x the "
+            f"anchor); per open reader {per_reader:.3f} ms CPU per second; {READERS:,} readers "
+            f"need {cores:.2f} cores ({os.cpu_count()} here)"
         )
 
 
-NUDGE_RUNS = 40
+def signed_in_sessions() -> Path:
+    """READERS signed-in readers' session keys, in a file for the load generator: their polls
+    go through Django (their own comments are not news to them)."""
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"bench-reader-{i}", password=make_password(None))
+        for i in range(READERS)
+    )
+    keys = []
+    for user in users:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        keys.append(session.session_key)
+    handle, name = tempfile.mkstemp(suffix=".json")
+    with os.fdopen(handle, "w") as out:
+        json.dump(keys, out)
+    return Path(name)
+
+
+NUDGE_RUNS = 100
 # Drafts the model lets through, from a line to a paragraph: what every post pays the nudge for.
 PUBLISHABLE = [
-    "A fair point.",
+    "Thanks for this.",
     "I read the whole article and I think the government waited far too long.",
     "Great reporting, thank you. The second paragraph explains the budget clearly and I agree "
     "with most of it, though the numbers for next year look optimistic to me.",
@@ -267,6 +323,8 @@ def nudge_figures() -> None:
         )
 
     assert drafts.check_draft(FLAGGED) is not None, "the bench's flagged draft is not flagged"
+    for body in PUBLISHABLE:  # else "nudge on" would time a nudge, not a post
+        assert drafts.check_draft(body) is None, f"the model would nudge {body!r}"
     post(PUBLISHABLE[0], True)  # the first post of a process loads the model: not a median's
     off, on, flagged = [], [], []
     for i in range(NUDGE_RUNS):  # interleaved, so that the machine's load falls on both alike

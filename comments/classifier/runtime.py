@@ -38,8 +38,13 @@ class ActiveModel:
         return f"<ActiveModel v{self.version} {', '.join(self.labels)}>"
 
     def score(self, text: str) -> dict[str, float]:
-        """Return {label: probability} for one text."""
-        return {label: scores[0] for label, scores in self.score_many([text]).items()}
+        """Return {label: probability} for one text.
+
+        Hashed once for every label, and without scikit-learn's per-call validation
+        (`SharedHashing.probability`): the nudge scores every draft while its reader waits.
+        """
+        hashing = SharedHashing(np.array([text], dtype=object))
+        return {label: hashing.probability(pipeline) for label, pipeline in self._pipelines.items()}
 
     def explain(self, text: str) -> dict[str, list[dict[str, Any]]]:
         """Return {label: [{"start", "end", "weight"}, ...]}: the spans that pushed it up most."""

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+import redis
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +25,7 @@ from moderation.services import (
     undo_bulk,
     undo_decision,
 )
+from tests.conftest import require_service
 from tests.factories import (
     SafeScores,
     make_article,
@@ -289,13 +294,19 @@ class Inner:
 
 
 def call(app: Any, path: str, **environ: str) -> tuple[str, dict[str, str]]:
+    status, headers, _ = call_for_body(app, path, **environ)
+    return status, headers
+
+
+def call_for_body(app: Any, path: str, **environ: str) -> tuple[str, dict[str, str], str]:
     answered: dict[str, Any] = {}
 
     def start_response(status: str, headers: list[tuple[str, str]]) -> None:
         answered.update(status=status, headers=dict(headers))
 
-    app({"REQUEST_METHOD": "GET", "PATH_INFO": path, **environ}, start_response)
-    return answered["status"], answered["headers"]
+    request = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "HTTP_HOST": "testserver", **environ}
+    body = b"".join(app(request, start_response))
+    return answered["status"], answered["headers"], body.decode()
 
 
 def test_the_early_answer_matches_the_polls_route() -> None:
@@ -308,7 +319,7 @@ def test_an_unchanged_poll_is_answered_before_django_without_a_query(
     article: Any, django_assert_num_queries: Any
 ) -> None:
     inner = Inner()
-    app = live.answer_unchanged_polls_early(inner)
+    app = live.answer_polls_early(inner)
     path = reverse("comments:live", kwargs={"article_id": article.pk})
     cookie = "sessionid=abc123; csrftoken=x"
     tag = live.etag_for(article.pk, "abc123")
@@ -325,7 +336,7 @@ def test_an_unchanged_poll_is_answered_before_django_without_a_query(
 
 def test_anything_else_goes_to_django(article: Any) -> None:
     inner = Inner()
-    app = live.answer_unchanged_polls_early(inner)
+    app = live.answer_polls_early(inner)
     path = reverse("comments:live", kwargs={"article_id": article.pk})
     someone_elses = live.etag_for(article.pk, "another-session")
     assert someone_elses is not None
@@ -343,7 +354,7 @@ def test_anything_else_goes_to_django(article: Any) -> None:
 def test_the_served_application_is_wrapped() -> None:
     from newsroom import wsgi
 
-    assert wsgi.application.__qualname__.startswith("answer_unchanged_polls_early")
+    assert wsgi.application.__qualname__.startswith("answer_polls_early")
 
 
 # The published counter: a page's "N new" from the cache alone.
@@ -411,3 +422,213 @@ def test_a_lost_counter_falls_back_to_the_database(
     live.cache.delete(f"live:published:{article.pk}")
     # The page was shown with a count the restarted counter has not reached.
     assert "1 new comment:" in poll_seen(client, article, 7).content.decode()
+
+
+# The signed-out reader's whole answer, before Django (live.answer_polls_early): on a hot
+# article most polls find news.
+
+
+def signed_out_poll(article: Any, seen: int, **environ: str) -> dict[str, str]:
+    since = (timezone.now() - timedelta(minutes=1)).isoformat()
+    return {
+        "QUERY_STRING": urlencode({"since": since, "seen": seen}),
+        "HTTP_HX_REQUEST": "true",
+        **environ,
+    }
+
+
+def publish_on(article: Any, author: Any, moderator: Any, capture: Any) -> None:
+    held = make_comment(article=article, author=author, status=CommentStatus.HELD)
+    with capture(execute=True):
+        approve_comment(comment=held, moderator=moderator)
+
+
+def test_a_signed_out_readers_news_is_answered_before_django_without_a_query(
+    client: Client,
+    article: Any,
+    reader: Any,
+    moderator: Any,
+    django_capture_on_commit_callbacks: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    seen = seen_on_page(client, article)
+    path = reverse("comments:live", kwargs={"article_id": article.pk})
+    inner = Inner()
+    app = live.answer_polls_early(inner)
+    environ = signed_out_poll(article, seen)
+    # The first poll goes to Django, which looks the article up and keeps its address.
+    django = client.get(f"{path}?{environ['QUERY_STRING']}", **HX)
+    assert django.status_code == 200
+    assert django.content == b""  # nothing new yet
+    publish_on(article, reader, moderator, django_capture_on_commit_callbacks)
+    publish_on(article, reader, moderator, django_capture_on_commit_callbacks)
+
+    with django_assert_num_queries(0):
+        status, headers, body = call_for_body(app, path, **environ)
+
+    assert inner.paths == []
+    assert status == "200 OK"
+    assert "2 new comments:" in body
+    assert f'href="{article.get_absolute_url()}#comments"' in body
+    # Word for word and header for header what Django answers to the same poll, security
+    # headers included (only the length's spelling may differ).
+    django = client.get(f"{path}?{environ['QUERY_STRING']}", **HX)
+    assert django.content.decode() == body
+    assert {k: v for k, v in django.items() if k != "Content-Length"} == {
+        k: v for k, v in headers.items() if k != "Content-Length"
+    }
+    assert int(headers["Content-Length"]) == len(body.encode())
+    assert not django.cookies  # nor does Django set a cookie the early answer would leave out
+
+    # The browser sends the ETag back: unchanged, a 304 (still before Django).
+    status, headers, body = call_for_body(app, path, HTTP_IF_NONE_MATCH=headers["ETag"], **environ)
+    assert status == "304 Not Modified" and body == ""
+    assert inner.paths == []
+
+
+def test_the_early_answer_is_nothing_while_nothing_was_published(
+    client: Client, article: Any
+) -> None:
+    seen = seen_on_page(client, article)
+    poll(client, article, timezone.now(), **HX)  # the first poll: Django starts the version
+    app = live.answer_polls_early(Inner())
+    path = reverse("comments:live", kwargs={"article_id": article.pk})
+
+    status, headers, body = call_for_body(app, path, **signed_out_poll(article, seen))
+
+    assert (status, body) == ("200 OK", "")
+    assert headers["ETag"] == live.etag_for(article.pk, "")
+
+
+def test_a_reader_with_a_session_is_answered_by_django(
+    client: Client,
+    article: Any,
+    reader: Any,
+    moderator: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # Their own comments are not news to them: that takes their session and a query.
+    seen = seen_on_page(client, article)
+    live.remember_article_path(article.pk, article.get_absolute_url())
+    publish_on(article, reader, moderator, django_capture_on_commit_callbacks)
+    inner = Inner()
+    app = live.answer_polls_early(inner)
+    path = reverse("comments:live", kwargs={"article_id": article.pk})
+
+    status, _ = call(app, path, HTTP_COOKIE="sessionid=abc123", **signed_out_poll(article, seen))
+
+    assert status == "200 OK" and inner.paths == [path]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"HTTP_HX_REQUEST": ""},  # not htmx: Django sends them to the page
+        {"QUERY_STRING": "since=yesterday&seen=0"},  # Django's 400
+        {"QUERY_STRING": "since=2026-01-01T10%3A00%3A00%2B00%3A00"},  # no `seen`: counted by Django
+        {"HTTP_HOST": "evil.example"},  # Django's 400 for a host it does not serve
+        {"REQUEST_METHOD": "POST"},
+    ],
+)
+def test_a_poll_the_early_answer_cannot_vouch_for_goes_to_django(
+    client: Client, article: Any, change: dict[str, str]
+) -> None:
+    seen = seen_on_page(client, article)
+    live.remember_article_path(article.pk, article.get_absolute_url())
+    inner = Inner()
+    app = live.answer_polls_early(inner)
+    path = reverse("comments:live", kwargs={"article_id": article.pk})
+
+    call(app, path, **{**signed_out_poll(article, seen), **change})
+
+    assert inner.paths == [path]
+
+
+def test_the_early_answer_needs_the_articles_address_and_its_counters(
+    client: Client, article: Any, settings: Any
+) -> None:
+    seen = seen_on_page(client, article)
+    inner = Inner()
+    app = live.answer_polls_early(inner)
+    path = reverse("comments:live", kwargs={"article_id": article.pk})
+    environ = signed_out_poll(article, seen)
+
+    call(app, path, **environ)  # no version nor address yet: only Django knows the article
+    poll(client, article, timezone.now(), **HX)
+    live.cache.delete(f"live:published:{article.pk}")
+    call(app, path, **environ)  # the count was lost: Django counts in the database
+    assert inner.paths == [path, path]
+
+    # Where Django would redirect to HTTPS, it does.
+    live.published_count(article.pk)
+    settings.SECURE_SSL_REDIRECT = True
+    call(app, path, **environ)
+    assert inner.paths == [path, path, path]
+    assert call(app, path, **environ, **{"wsgi.url_scheme": "https"})[0] == "200 OK"
+    assert len(inner.paths) == 3
+
+
+def test_django_keeps_the_articles_address_for_the_early_answer(
+    client: Client, article: Any
+) -> None:
+    poll(client, article, timezone.now(), **HX)
+    assert live.cache.get(f"live:path:{article.pk}") == article.get_absolute_url()
+
+
+def test_the_early_answer_reads_the_counters_from_redis(
+    client: Client,
+    article: Any,
+    reader: Any,
+    moderator: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # As served: Redis's own counters (INCR, stored as plain integers) and the address, in one
+    # MGET through the project's backend.
+    url = os.environ.get("TEST_CACHE_REDIS_URL", "redis://127.0.0.1:6379/10")
+    try:
+        answers = bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        answers = False
+    require_service("Redis", answers, f"nothing answers at {url}")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsroom.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    seen = seen_on_page(client, article)
+    poll(client, article, timezone.now(), **HX)
+    publish_on(article, reader, moderator, django_capture_on_commit_callbacks)
+    inner = Inner()
+    path = reverse("comments:live", kwargs={"article_id": article.pk})
+
+    status, headers, body = call_for_body(
+        live.answer_polls_early(inner), path, **signed_out_poll(article, seen)
+    )
+
+    assert (status, inner.paths) == ("200 OK", [])
+    assert "1 new comment:" in body
+    assert headers["ETag"] == live.etag_for(article.pk, "")
+    for key in ("article", "published", "path"):  # no test leaves keys without an expiry
+        live.cache.touch(f"live:{key}:{article.pk}", 60)
+
+
+def test_a_signed_in_readers_poll_looks_the_article_up_only_when_its_address_is_unknown(
+    client: Client,
+    article: Any,
+    reader: Any,
+    moderator: Any,
+    django_capture_on_commit_callbacks: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    client.force_login(make_user("sam"))
+    seen = seen_on_page(client, article)
+    publish_on(article, reader, moderator, django_capture_on_commit_callbacks)
+    # The session, its user, the article (then remembered) and the count of their own.
+    with django_assert_num_queries(4):
+        assert "1 new comment:" in poll_seen(client, article, seen).content.decode()
+    publish_on(article, reader, moderator, django_capture_on_commit_callbacks)
+    with django_assert_num_queries(3):
+        assert "2 new comments:" in poll_seen(client, article, seen).content.decode()

@@ -6,11 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import drafts
+from comments import drafts, model_versions
 from comments.models import Comment, CommentStatus, Nudge, NudgeOutcome
 from tests.factories import make_article, make_classifier_model, make_moderator, make_user
 
@@ -59,11 +60,45 @@ def test_the_model_flags_the_toxic_draft_and_passes_the_polite_one(model: Any) -
 
 
 def test_checking_a_draft_writes_nothing(model: Any, django_assert_num_queries: Any) -> None:
-    drafts.check_draft(TOXIC)  # loads the model once, as the first post of a process does
-    # One read: which version is active. No write: the nudge never decides.
-    with django_assert_num_queries(1) as captured:
+    # The first check reads which version is active and loads it, as the first post of a
+    # process does; no write: the nudge never decides.
+    model_versions.clear_model_cache()
+    with django_assert_num_queries(2) as captured:
         drafts.check_draft(TOXIC)
-    assert captured.captured_queries[0]["sql"].lstrip().upper().startswith("SELECT")
+    assert all(
+        query["sql"].lstrip().upper().startswith("SELECT") for query in captured.captured_queries
+    )
+    # Then not even a read: which version is active comes from the cache.
+    with django_assert_num_queries(0):
+        assert drafts.check_draft(TOXIC) is not None
+
+
+def test_a_newly_activated_version_reaches_the_nudge_within_seconds(
+    model: Any, artifact: bytes
+) -> None:
+    flagged = drafts.check_draft(TOXIC)
+    assert flagged is not None and flagged.model_version_id == model.pk
+    newer = make_classifier_model(version=2, artifact=artifact, active=True)
+
+    flagged = drafts.check_draft(TOXIC)  # the cache may still say the first, for a few seconds
+    assert flagged is not None and flagged.model_version_id == model.pk
+    assert model_versions.ACTIVE_VERSION_CACHE_SECONDS <= 10
+    cache.delete("classifier:active-version")  # as its entry expires
+
+    flagged = drafts.check_draft(TOXIC)
+    assert flagged is not None and flagged.model_version_id == newer.pk
+
+
+def test_with_the_cache_down_the_nudge_asks_the_database(
+    model: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(cache, "get", broken)
+    monkeypatch.setattr(cache, "set", broken)
+    assert drafts.check_draft(TOXIC) is not None
+    assert drafts.check_draft(POLITE) is None
 
 
 def test_with_no_model_active_there_is_no_nudge(article: Any) -> None:

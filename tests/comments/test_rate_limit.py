@@ -44,7 +44,7 @@ def redis_cache(settings: Any) -> None:
     require_service("Redis", answers, f"nothing answers at {CACHE_REDIS_URL}")
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newsroom.cache.RedisCache",  # as settings.py has it
             "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         }
