@@ -408,6 +408,10 @@ class Comment(models.Model):
     # SCORING_MAX_ATTEMPTS it is held, unscored, for a person (scoring.hold_unscorable).
     scoring_attempts = models.PositiveIntegerField(default=0)
     scoring_error = models.CharField(max_length=500, blank=True)
+    # The worker scoring it now, in a batch (comments.scoring.claim_for_scoring), and since when:
+    # others leave it alone for SCORING_CLAIM_SECONDS, after which a dead worker's claim lapses.
+    scoring_claim = models.CharField(max_length=64, blank=True)
+    scoring_claimed_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     # Latest scores, {label: probability}, and the highest of them (the queue's sort key).
     scores = models.JSONField(default=dict, blank=True)

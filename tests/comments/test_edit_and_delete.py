@@ -95,10 +95,10 @@ def test_a_task_scoring_the_old_text_does_not_decide_on_it(safe_model: None) -> 
     # The worker read revision 0; the reader edits before it writes its decision.
     edit_comment(comment=comment, author=rita, body="new")
     assert (
-        scoring._decide(
-            comment.pk, status="published", reason_codes=[], action="scored", revision=0
+        scoring._decide_many(
+            [scoring.Outcome(comment.pk, "published", [], action="scored", revision=0)]
         )
-        is None
+        == []
     )
     comment.refresh_from_db()
     assert comment.status == CommentStatus.PENDING
@@ -239,3 +239,17 @@ def test_the_sweeper_asks_again_for_an_edit_whose_scoring_task_was_lost() -> Non
     # Once the edit is scored there is nothing left to ask for.
     Comment.objects.filter(pk=comment.pk).update(scored_revision=1)
     assert not Comment.objects.due_for_scoring_again(timedelta(seconds=60)).exists()
+
+
+def test_an_edit_during_a_batchs_claim_is_scored_on_its_new_text_at_once(
+    safe_model: None,
+) -> None:
+    rita = make_user("rita")
+    comment = make_comment(article=make_article(), author=rita, body="old")
+    # A worker's batch claimed it and is scoring the old text when the reader edits.
+    scoring.claim_for_scoring(comment_id=comment.pk, batch_size=1, claim="busy-worker")
+    edit_comment(comment=comment, author=rita, body="new")
+
+    decided = scoring.score_comment(comment_id=comment.pk)  # the task the edit enqueued
+
+    assert decided is not None and decided.body == "new" and decided.scored_revision == 1
