@@ -295,8 +295,9 @@ class CommentQuerySet(models.QuerySet["Comment"]):
         )
 
     def out_of_attempts(self) -> CommentQuerySet:
-        """Pending comments that SCORING_MAX_ATTEMPTS workers began to score, none finishing."""
-        return self.pending().filter(scoring_attempts__gte=settings.SCORING_MAX_ATTEMPTS)
+        """Comments awaiting scoring (new, or a published one's edit) that SCORING_MAX_ATTEMPTS
+        workers began to score, none finishing."""
+        return self.awaiting_scoring().filter(scoring_attempts__gte=settings.SCORING_MAX_ATTEMPTS)
 
 
 # Comments no model has scored: pending, or held because no model was active. A condition rather

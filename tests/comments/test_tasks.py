@@ -178,7 +178,7 @@ def test_a_worker_keeps_its_database_connection_across_tasks(
     monkeypatch.setattr(django.db, "close_old_connections", lambda: closed.append("django"))
 
     class Sent:
-        class request:  # noqa: N801 (as Celery's task.request)
+        class request:
             is_eager = False
 
     signals.task_prerun.send(sender=Sent)
