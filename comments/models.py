@@ -851,7 +851,13 @@ class ModerationEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["action", "created_at"])]
+        indexes = [
+            models.Index(fields=["action", "created_at"]),
+            # A comment's events since a moment: what the bulk decision's "acted on since the
+            # page loaded" check probes per comment (unchanged_by_others_since), rather than
+            # walking every recent event for each.
+            models.Index(fields=["comment", "created_at"], name="event_comment_created_idx"),
+        ]
 
     def __str__(self) -> str:
         who = self.actor or "system"
