@@ -978,7 +978,14 @@ class Report(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["comment", "resolved_at"])]
+        indexes = [
+            models.Index(fields=["comment", "resolved_at"]),
+            # The open reports alone, few among every report ever made: the reported queue and
+            # its count start from them (moderation.queues).
+            models.Index(
+                fields=["comment"], condition=Q(resolved_at__isnull=True), name="report_open_idx"
+            ),
+        ]
         constraints = [
             # One report per reader per comment, ever: a resolved report is not a licence to
             # report again and re-hide a comment a moderator has just approved.

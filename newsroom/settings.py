@@ -382,6 +382,9 @@ SWEEP_PENDING_AFTER_SECONDS = envint("SWEEP_PENDING_AFTER_SECONDS", 60)
 # A comment whose scoring failed (raised, or killed its worker) this many times is held as
 # "unscored: scoring failed", with the error, for a person instead of being retried for ever.
 SCORING_MAX_ATTEMPTS = envint("SCORING_MAX_ATTEMPTS", 3)
+# The moderation queues' tabs count up to this many comments and say "1,000+" beyond: each
+# count then costs the same however many comments the site has (moderation.queues.counts).
+MODERATION_QUEUE_COUNT_CAP = envint("MODERATION_QUEUE_COUNT_CAP", 1000)
 # A worker's scoring task takes its own comment and up to this many minus one other new ones
 # waiting, and scores them in one batch: the model scores a batch at a fraction of the cost per
 # comment of scoring them one by one. Each claim lapses after SCORING_CLAIM_SECONDS, in case
