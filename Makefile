@@ -70,6 +70,7 @@ BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
 bench: export REDIS_URL := $(BENCH_REDIS_URL)
 bench: $(VENV)/.installed-dev
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_scoring.py
 	$(BIN)/python scripts/bench_redelivery.py
 	$(BIN)/python scripts/bench_notifications.py
 	$(BIN)/python scripts/bench_live.py

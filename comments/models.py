@@ -295,8 +295,9 @@ class CommentQuerySet(models.QuerySet["Comment"]):
         )
 
     def out_of_attempts(self) -> CommentQuerySet:
-        """Pending comments that SCORING_MAX_ATTEMPTS workers began to score, none finishing."""
-        return self.pending().filter(scoring_attempts__gte=settings.SCORING_MAX_ATTEMPTS)
+        """Comments awaiting scoring (new, or a published one's edit) that SCORING_MAX_ATTEMPTS
+        workers began to score, none finishing."""
+        return self.awaiting_scoring().filter(scoring_attempts__gte=settings.SCORING_MAX_ATTEMPTS)
 
 
 # Comments no model has scored: pending, or held because no model was active. A condition rather
@@ -408,6 +409,10 @@ class Comment(models.Model):
     # SCORING_MAX_ATTEMPTS it is held, unscored, for a person (scoring.hold_unscorable).
     scoring_attempts = models.PositiveIntegerField(default=0)
     scoring_error = models.CharField(max_length=500, blank=True)
+    # The worker scoring it now, in a batch (comments.scoring.claim_for_scoring), and since when:
+    # others leave it alone for SCORING_CLAIM_SECONDS, after which a dead worker's claim lapses.
+    scoring_claim = models.CharField(max_length=64, blank=True)
+    scoring_claimed_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     # Latest scores, {label: probability}, and the highest of them (the queue's sort key).
     scores = models.JSONField(default=dict, blank=True)
@@ -846,7 +851,13 @@ class ModerationEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["action", "created_at"])]
+        indexes = [
+            models.Index(fields=["action", "created_at"]),
+            # A comment's events since a moment: what the bulk decision's "acted on since the
+            # page loaded" check probes per comment (unchanged_by_others_since), rather than
+            # walking every recent event for each.
+            models.Index(fields=["comment", "created_at"], name="event_comment_created_idx"),
+        ]
 
     def __str__(self) -> str:
         who = self.actor or "system"
@@ -967,7 +978,14 @@ class Report(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["comment", "resolved_at"])]
+        indexes = [
+            models.Index(fields=["comment", "resolved_at"]),
+            # The open reports alone, few among every report ever made: the reported queue and
+            # its count start from them (moderation.queues).
+            models.Index(
+                fields=["comment"], condition=Q(resolved_at__isnull=True), name="report_open_idx"
+            ),
+        ]
         constraints = [
             # One report per reader per comment, ever: a resolved report is not a licence to
             # report again and re-hide a comment a moderator has just approved.

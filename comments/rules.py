@@ -1,7 +1,7 @@
 """The workspace's rules: word lists, links, new and pre-moderated authors.
 
-`gather_rule_signals` reads what the rules need (three small queries) and returns the signals the
-policy decides on; the matching itself is pure and tested on its own.
+`gather_rule_signals_many` reads what the rules need (three small queries for a whole batch) and
+returns the signals the policy decides on; the matching itself is pure and tested on its own.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Count
 
 from comments.classifier.normalise import normalise
 from comments.models import AuthorStanding, Comment, WordRule, WordRuleKind
@@ -166,29 +167,56 @@ def contains_link(text: str) -> bool:
 
 
 def gather_rule_signals(comment: Comment) -> RuleSignals:
-    """Read the rules and the author's standing and apply them to one comment.
+    """Read the rules and the author's standing and apply them to one comment."""
+    return gather_rule_signals_many([comment])[comment.pk]
 
-    The word lists are compiled once per call: a worker scores one comment per call, and the
-    lists may change between calls (moderators edit them), so there is nothing safe to cache.
+
+def gather_rule_signals_many(comments: list[Comment]) -> dict[int, RuleSignals]:
+    """Read the rules and the authors' standing once and apply them to each comment, by id.
+
+    Three queries whatever the batch's size. The word lists are compiled once per call: a
+    worker scores one batch per call, and the lists may change between calls (moderators edit
+    them), so there is nothing safe to cache.
     """
-    premoderated = AuthorStanding.objects.filter(
-        author_id=comment.author_id, always_premoderate=True
-    ).exists()
-    return dataclasses.replace(
-        gather_text_signals(comment.body),
-        new_author=_is_new_author(comment),
-        author_premoderated=premoderated,
+    if not comments:
+        return {}
+    authors = {comment.author_id for comment in comments}
+    premoderated = set(
+        AuthorStanding.objects.filter(author_id__in=authors, always_premoderate=True).values_list(
+            "author_id", flat=True
+        )
     )
+    matchers = _word_matchers()
+    new_authors = _new_authors(comments)
+    return {
+        comment.pk: dataclasses.replace(
+            _text_signals(comment.body, matchers),
+            new_author=comment.pk in new_authors,
+            author_premoderated=comment.author_id in premoderated,
+        )
+        for comment in comments
+    }
 
 
 def gather_text_signals(text: str) -> RuleSignals:
     """Apply the rules that read only the text (word lists, links): for a text with no author
     here, such as one another system sends for a decision (one query)."""
+    return _text_signals(text, _word_matchers())
+
+
+def _word_matchers() -> tuple[WordMatcher, WordMatcher]:
     phrases: dict[str, list[str]] = {WordRuleKind.BANNED: [], WordRuleKind.SUSPECT: []}
     for kind, phrase in WordRule.objects.values_list("kind", "phrase"):
         phrases[kind].append(phrase)
-    banned = WordMatcher.compile(phrases[WordRuleKind.BANNED]).find(text)
-    suspect = WordMatcher.compile(phrases[WordRuleKind.SUSPECT]).find(text)
+    return (
+        WordMatcher.compile(phrases[WordRuleKind.BANNED]),
+        WordMatcher.compile(phrases[WordRuleKind.SUSPECT]),
+    )
+
+
+def _text_signals(text: str, matchers: tuple[WordMatcher, WordMatcher]) -> RuleSignals:
+    banned = matchers[0].find(text)
+    suspect = matchers[1].find(text)
     return RuleSignals(
         banned_words=banned,
         suspect_words=tuple(w for w in suspect if w not in banned),
@@ -197,10 +225,28 @@ def gather_text_signals(text: str) -> RuleSignals:
     )
 
 
-def _is_new_author(comment: Comment) -> bool:
-    """Whether the author has fewer published comments than the first-N rule asks for."""
+def _new_authors(comments: list[Comment]) -> set[int]:
+    """The ids of the comments whose author has fewer published comments (the comment itself
+    aside) than the first-N rule asks for: one grouped query for the batch."""
     needed = settings.MODERATION_HOLD_FIRST_COMMENTS
     if needed <= 0:
-        return False
-    published = Comment.objects.published().by_author(comment.author_id).exclude(pk=comment.pk)
-    return published[:needed].count() < needed
+        return set()
+    batch = {comment.pk for comment in comments}
+    elsewhere = dict(
+        Comment.objects.published()
+        .filter(author_id__in={comment.author_id for comment in comments})
+        .exclude(pk__in=batch)
+        .order_by()
+        .values("author_id")
+        .annotate(n=Count("id"))
+        .values_list("author_id", "n")
+    )
+    # A published comment of the batch (an edit scored again) counts for its author's others.
+    published_in_batch = [c for c in comments if c.is_published]
+    return {
+        comment.pk
+        for comment in comments
+        if elsewhere.get(comment.author_id, 0)
+        + sum(1 for c in published_in_batch if c.author_id == comment.author_id and c != comment)
+        < needed
+    }

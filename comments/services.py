@@ -208,6 +208,10 @@ def report_comment(*, comment: Comment, reporter: Any, reason: str, note: str = 
         except IntegrityError:
             raise AlreadyReported("You have already reported this comment.") from None
         hide_if_reported(comment=locked)
+        if locked.scores and not locked.explanations:
+            # Published comments are scored without their explanation (comments.scoring): now a
+            # moderator will look at it. After commit, and never failing the reader's report.
+            transaction.on_commit(lambda: tasks.enqueue_explanation(comment_id=locked.pk))
     return report
 
 
@@ -343,6 +347,9 @@ def edit_comment(*, comment: Comment, author: Any, body: str) -> Comment:
         locked.scoring_requested_at = now
         locked.scoring_attempts = 0
         locked.scoring_error = ""
+        # A batch scoring the old text will not decide (the revision moved): the task enqueued
+        # below must not wait out that batch's claim.
+        locked.scoring_claimed_at = None
         locked.save(
             update_fields=[
                 "body",
@@ -353,6 +360,7 @@ def edit_comment(*, comment: Comment, author: Any, body: str) -> Comment:
                 "scoring_requested_at",
                 "scoring_attempts",
                 "scoring_error",
+                "scoring_claimed_at",
             ]
         )
         record_comment_event(

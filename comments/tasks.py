@@ -35,13 +35,40 @@ SWEEP_LOCK_SECONDS = 120
 HEARTBEAT_PREFIX = "newsroom:worker-heartbeat:"
 
 
-@shared_task(ignore_result=True)
-def score_comment(comment_id: int) -> None:
-    """Score one comment; a re-delivered task for a decided comment changes nothing."""
+@shared_task(ignore_result=True, bind=True)
+def score_comment(self: Any, comment_id: int) -> None:
+    """Score one comment, with new ones waiting beside it; a re-delivered task for a decided
+    comment changes nothing."""
     # Imported here, not above: a web process enqueues but never scores (sklearn takes seconds).
     from comments import scoring
 
-    scoring.score_comment(comment_id=comment_id)
+    # Claimed under the task's id: redelivered after its worker died, it takes its comment back.
+    claim = self.request.id or ""
+    scoring.score_comments(
+        comment_id=comment_id, batch_size=settings.SCORING_BATCH_SIZE, claim=claim
+    )
+
+
+@shared_task(ignore_result=True)
+def explain_comment(comment_id: int) -> None:
+    """Store the explanation of a comment decided without one, now that a person will see it."""
+    from comments import scoring  # a web process enqueues but never explains (scikit-learn)
+
+    scoring.explain_comment(comment_id=comment_id)
+
+
+def enqueue_explanation(*, comment_id: int) -> None:
+    """Publish an explanation task; on a broker failure log it, never raise (the comment's
+    scores and reasons still show; only its highlights wait)."""
+    try:
+        explain_comment.apply_async(args=(comment_id,), retry=False)
+    except Exception as exc:
+        logger.warning(
+            "could not enqueue the explanation of comment %s (%s: %s)",
+            comment_id,
+            type(exc).__name__,
+            exc,
+        )
 
 
 @shared_task(ignore_result=True)

@@ -123,31 +123,17 @@ def moderate_in_bulk(
     UPDATE moves exactly the comments those events name, one more resolves their reports.
     `batch` (new_batch()) names the decision for undo_bulk; one is made up if not given.
     """
-    to_status, action = BULK_DECISIONS[decision]
-    from_statuses = [status for status, nexts in ALLOWED_TRANSITIONS.items() if to_status in nexts]
+    to_status, _ = BULK_DECISIONS[decision]
     batch = batch or new_batch()
     stamp = timezone.now()
     with transaction.atomic():
-        selected = (
-            comments.filter(status__in=from_statuses)
-            .order_by()
-            # Lock the selected comments (PostgreSQL; SQLite's IMMEDIATE transactions already
-            # serialise writers) so that none changes between the INSERT and the UPDATE.
-            .select_for_update(of=("self",))
-            .values_list(
-                "id",
-                Value(moderator.pk),
-                Value(action),
-                "status",
-                Value(to_status),
-                Value(reject_reason),
-                "reason_codes",
-                "scores",
-                "model_version_id",
-                Value(f"Bulk {decision}, batch {batch}."),
-                Value(batch),
-                Value(stamp, output_field=DateTimeField()),
-            )
+        selected = decision_rows(
+            comments,
+            moderator=moderator,
+            decision=decision,
+            reject_reason=reject_reason,
+            batch=batch,
+            stamp=stamp,
         )
         changed = _insert_events_from(selected)
         # Exactly the rows the INSERT recorded: this batch, at this moment.
@@ -171,6 +157,42 @@ def moderate_in_bulk(
             raise RuntimeError(f"bulk {decision}: {changed} events written, {moved} comments moved")
     logger.info("bulk %s of %d comment(s) by %s", decision, changed, moderator)
     return changed
+
+
+def decision_rows(
+    comments: QuerySet[Comment],
+    *,
+    moderator: Any,
+    decision: str,
+    reject_reason: str,
+    batch: str,
+    stamp: datetime,
+) -> QuerySet[Any]:
+    """The rows of the audit events a bulk `decision` writes: one per comment of `comments` that
+    can still take it, locked, in the columns of _EVENT_FIELDS."""
+    to_status, action = BULK_DECISIONS[decision]
+    from_statuses = [status for status, nexts in ALLOWED_TRANSITIONS.items() if to_status in nexts]
+    return (
+        comments.filter(status__in=from_statuses)
+        .order_by()
+        # Lock the selected comments (PostgreSQL; SQLite's IMMEDIATE transactions already
+        # serialise writers) so that none changes between the INSERT and the UPDATE.
+        .select_for_update(of=("self",))
+        .values_list(
+            "id",
+            Value(moderator.pk),
+            Value(action),
+            "status",
+            Value(to_status),
+            Value(reject_reason),
+            "reason_codes",
+            "scores",
+            "model_version_id",
+            Value(f"Bulk {decision}, batch {batch}."),
+            Value(batch),
+            Value(stamp, output_field=DateTimeField()),
+        )
+    )
 
 
 def undo_bulk(*, batch: str, moderator: Any, now: datetime | None = None) -> int:
@@ -258,16 +280,22 @@ def _insert_events_from(selected: QuerySet[Any]) -> int:
     The ORM has no INSERT ... SELECT; bulk_create would first fetch every row into Python and
     then insert in batches (on SQLite, 999 parameters a statement: 90 events each).
     """
+    sql, params = insert_events_sql(selected)
+    with connections[selected.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def insert_events_sql(selected: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    """The INSERT ... SELECT of `_insert_events_from`, and its parameters (to EXPLAIN it)."""
     connection = connections[selected.db]
     quote = connection.ops.quote_name
     meta = ModerationEvent._meta
     column_of = {field.name: field.column for field in meta.concrete_fields if field.column}
     columns = ", ".join(quote(column_of[name]) for name in _EVENT_FIELDS)
     select_sql, params = selected.query.get_compiler(connection=connection).as_sql()
-    with connection.cursor() as cursor:
-        # Table and column names come from the model; every value is a query parameter.
-        cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({columns}) {select_sql}", params)
-        return cursor.rowcount
+    # Table and column names come from the model; every value is a query parameter.
+    return f"INSERT INTO {quote(meta.db_table)} ({columns}) {select_sql}", params
 
 
 def dismiss_reports(

@@ -328,6 +328,10 @@ REDIS_URL = os.getenv("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+# Celery's Django fix-up closes the database connection around every task unless told how many
+# tasks may reuse it; newsroom.celery closes it instead as Django does around requests (at
+# CONN_MAX_AGE, or when broken), so the fix-up never has to.
+CELERY_DB_REUSE_MAX = 10**9
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
@@ -378,6 +382,15 @@ SWEEP_PENDING_AFTER_SECONDS = envint("SWEEP_PENDING_AFTER_SECONDS", 60)
 # A comment whose scoring failed (raised, or killed its worker) this many times is held as
 # "unscored: scoring failed", with the error, for a person instead of being retried for ever.
 SCORING_MAX_ATTEMPTS = envint("SCORING_MAX_ATTEMPTS", 3)
+# The moderation queues' tabs count up to this many comments and say "1,000+" beyond: each
+# count then costs the same however many comments the site has (moderation.queues.counts).
+MODERATION_QUEUE_COUNT_CAP = envint("MODERATION_QUEUE_COUNT_CAP", 1000)
+# A worker's scoring task takes its own comment and up to this many minus one other new ones
+# waiting, and scores them in one batch: the model scores a batch at a fraction of the cost per
+# comment of scoring them one by one. Each claim lapses after SCORING_CLAIM_SECONDS, in case
+# its worker died (the sweeper then asks for the comment again).
+SCORING_BATCH_SIZE = envint("SCORING_BATCH_SIZE", 32)
+SCORING_CLAIM_SECONDS = envint("SCORING_CLAIM_SECONDS", 30)
 # Each worker writes a heartbeat (its model version, or why it has none) this often; /healthz,
 # /metrics and the moderation pages count a worker alive while its last one is this fresh.
 WORKER_HEARTBEAT_SECONDS = envfloat("WORKER_HEARTBEAT_SECONDS", 10.0)

@@ -22,7 +22,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.pipeline import Pipeline
 
 from comments.classifier.normalise import normalise_for_model, normalise_with_origins
-from comments.classifier.pipeline import SharedHashing, feature_parts
+from comments.classifier.pipeline import SharedHashing, feature_parts, vectorizer_key
 from comments.classifier.stop_words import is_stop_word
 
 TOP_SPANS = 5
@@ -82,7 +82,7 @@ class Occurrences:
         self, vectorizer: HashingVectorizer
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """The walked n-grams' [start, end) positions (an n x 2 array) and their columns."""
-        key = repr(sorted(vectorizer.get_params().items()))
+        key = vectorizer_key(vectorizer)
         if key not in self._found:
             grams = list(
                 ngram_occurrences(

@@ -11,6 +11,7 @@ trusted-type list, and exactly explainable per n-gram.
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -221,7 +222,7 @@ class SharedHashing:
         self._features: dict[int, sp.csr_matrix] = {}
 
     def counts(self, vectorizer: HashingVectorizer) -> sp.csr_matrix:
-        key = repr(sorted(vectorizer.get_params().items()))
+        key = vectorizer_key(vectorizer)
         if key not in self._counts:
             # Below a few texts scikit-learn's own loop is quicker than the sparse product.
             counter = word_memo_counter(key, vectorizer) if len(self.texts) >= 16 else None
@@ -242,6 +243,11 @@ class SharedHashing:
             ]
             self._features[id(pipeline)] = sp.hstack(blocks).tocsr()
         return self._features[id(pipeline)]
+
+    def row(self, i: int) -> SharedHashing:
+        """Text `i` alone, read from this batch's counts and features without hashing again:
+        explaining one comment of a scored batch reuses the batch's features exactly."""
+        return _Row(self, i)
 
     def probabilities(self, pipeline: Pipeline) -> npt.NDArray[Any]:
         model = pipeline[-1]
@@ -291,6 +297,33 @@ class SharedHashing:
         # predict_proba of a binary LogisticRegression: expit(logit) is classes_[1]'s.
         of_second = float(expit(logit))
         return of_second if list(model.classes_).index(1) == 1 else 1.0 - of_second
+
+
+class _Row(SharedHashing):
+    """One text of a hashed batch (`SharedHashing.row`)."""
+
+    def __init__(self, batch: SharedHashing, i: int) -> None:
+        super().__init__(batch.texts[i : i + 1])
+        self._batch, self._i = batch, i
+
+    def counts(self, vectorizer: HashingVectorizer) -> sp.csr_matrix:
+        return self._batch.counts(vectorizer)[self._i : self._i + 1]
+
+    def features(self, pipeline: Pipeline) -> sp.csr_matrix:
+        return self._batch.features(pipeline)[self._i : self._i + 1]
+
+
+_KEYS: weakref.WeakKeyDictionary[HashingVectorizer, str] = weakref.WeakKeyDictionary()
+
+
+def vectorizer_key(vectorizer: HashingVectorizer) -> str:
+    """What tells two vectorizers apart (their parameters): labels whose pipelines hash alike
+    share one hashing. Remembered per vectorizer object, as scikit-learn's `get_params` costs
+    more than hashing a short comment and a loaded model never changes its parameters."""
+    key = _KEYS.get(vectorizer)
+    if key is None:
+        key = _KEYS[vectorizer] = repr(sorted(vectorizer.get_params().items()))
+    return key
 
 
 def tallied_counts(vectorizer: HashingVectorizer, texts: npt.NDArray[Any]) -> sp.csr_matrix:

@@ -79,6 +79,17 @@ class ActiveModel:
             for label in labels
         }
 
+    def score_batch(self, texts: list[str]) -> ScoredBatch:
+        """Score every text together (one hashing, one product per label), to explain any of
+        them afterwards from the same features: a worker explains only what a person will see."""
+        hashing = SharedHashing(np.array(texts, dtype=object))
+        by_label = {
+            label: hashing.probabilities(pipeline).tolist()
+            for label, pipeline in self._pipelines.items()
+        }
+        scores = [{label: by_label[label][i] for label in self.labels} for i in range(len(texts))]
+        return ScoredBatch(self, texts, hashing, scores)
+
     def score_many(self, texts: list[str]) -> dict[str, list[float]]:
         """Return {label: [probability per text]}, as plain floats (JSON-ready)."""
         if not texts:
@@ -88,3 +99,21 @@ class ActiveModel:
             label: hashing.probabilities(pipeline).tolist()
             for label, pipeline in self._pipelines.items()
         }
+
+
+class ScoredBatch:
+    """Texts scored together: `scores[i]` is text i's {label: probability}, and `explain(i)`
+    its spans, exactly as `ActiveModel.explain` finds them, from the batch's own features."""
+
+    def __init__(
+        self,
+        model: ActiveModel,
+        texts: list[str],
+        hashing: SharedHashing,
+        scores: list[dict[str, float]],
+    ) -> None:
+        self._model, self._texts, self._hashing = model, texts, hashing
+        self.scores = scores
+
+    def explain(self, i: int) -> dict[str, list[dict[str, Any]]]:
+        return self._model._explain(self._texts[i], self._hashing.row(i), self._model.labels)

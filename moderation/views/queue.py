@@ -142,7 +142,7 @@ def _page_context(request: HtmxHttpRequest, form: QueueFilterForm) -> dict[str, 
     return context
 
 
-def _queue_links(form: QueueFilterForm, counts: dict[str, int]) -> list[dict[str, Any]]:
+def _queue_links(form: QueueFilterForm, counts: dict[str, int | str]) -> list[dict[str, Any]]:
     """One tab per queue, keeping the filters and the sort, with its count."""
     base = reverse("moderation:queue")
     links = []

@@ -95,10 +95,10 @@ def test_a_task_scoring_the_old_text_does_not_decide_on_it(safe_model: None) -> 
     # The worker read revision 0; the reader edits before it writes its decision.
     edit_comment(comment=comment, author=rita, body="new")
     assert (
-        scoring._decide(
-            comment.pk, status="published", reason_codes=[], action="scored", revision=0
+        scoring._decide_many(
+            [scoring.Outcome(comment.pk, "published", [], action="scored", revision=0)]
         )
-        is None
+        == []
     )
     comment.refresh_from_db()
     assert comment.status == CommentStatus.PENDING
@@ -239,3 +239,71 @@ def test_the_sweeper_asks_again_for_an_edit_whose_scoring_task_was_lost() -> Non
     # Once the edit is scored there is nothing left to ask for.
     Comment.objects.filter(pk=comment.pk).update(scored_revision=1)
     assert not Comment.objects.due_for_scoring_again(timedelta(seconds=60)).exists()
+
+
+def test_an_edit_during_a_batchs_claim_is_scored_on_its_new_text_at_once(
+    safe_model: None,
+) -> None:
+    rita = make_user("rita")
+    comment = make_comment(article=make_article(), author=rita, body="old")
+    # A worker's batch claimed it and is scoring the old text when the reader edits.
+    scoring.claim_for_scoring(comment_id=comment.pk, batch_size=1, claim="busy-worker")
+    edit_comment(comment=comment, author=rita, body="new")
+
+    decided = scoring.score_comment(comment_id=comment.pk)  # the task the edit enqueued
+
+    assert decided is not None and decided.body == "new" and decided.scored_revision == 1
+
+
+class Failing(SafeScores):
+    def score(self, text: str) -> dict[str, float]:
+        raise ValueError("the vectorizer exploded")
+
+
+def test_an_edit_whose_scoring_fails_every_attempt_leaves_public_view_held_unscored(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.SCORING_MAX_ATTEMPTS = 2
+    rita = make_user("rita")
+    parent = make_comment(article=make_article(), author=make_user("sam"), status="published")
+    comment = scored(
+        make_comment(article=parent.article, author=rita, parent=parent, status="published")
+    )
+    Comment.objects.filter(pk=parent.pk).refresh_reply_counts()
+    edit_comment(comment=comment, author=rita, body="an edit no model can read")
+    monkeypatch.setattr(model_versions, "get_active_model", lambda: Failing())
+
+    with pytest.raises(ValueError):
+        scoring.score_comment(comment_id=comment.pk)
+    assert Comment.objects.visible().filter(pk=comment.pk).exists()  # one more try to come
+    with pytest.raises(ValueError):
+        scoring.score_comment(comment_id=comment.pk)
+
+    comment.refresh_from_db()
+    assert comment.status == CommentStatus.HELD
+    assert comment.reason_codes == ["scoring_failed"]
+    assert (comment.scores, comment.risk) == ({}, None)  # the old text's scores decide nothing
+    assert not Comment.objects.visible().filter(pk=comment.pk).exists()
+    parent.refresh_from_db()
+    assert parent.reply_count == 0
+    event = ModerationEvent.objects.get(comment=comment, action=EventAction.SCORING_FAILED)
+    assert (event.actor, event.from_status, event.to_status) == (None, "published", "held")
+    assert event.note == "Scoring failed 2 times: ValueError: the vectorizer exploded"
+
+
+def test_the_sweeper_holds_an_edit_whose_workers_all_died(settings: Any) -> None:
+    from comments import tasks
+
+    rita = make_user("rita")
+    comment = scored(make_comment(article=make_article(), author=rita, status="published"))
+    edit_comment(comment=comment, author=rita, body="new text")
+    # Every allowed attempt began and none finished: the workers died scoring it.
+    Comment.objects.filter(pk=comment.pk).update(scoring_attempts=settings.SCORING_MAX_ATTEMPTS)
+
+    tasks._sweep(timedelta(seconds=60), 500)
+
+    comment.refresh_from_db()
+    assert (comment.status, comment.reason_codes) == (CommentStatus.HELD, ["scoring_failed"])
+    assert not Comment.objects.visible().filter(pk=comment.pk).exists()
+    event = ModerationEvent.objects.get(comment=comment, action=EventAction.SCORING_FAILED)
+    assert event.note.endswith("the worker stopped while scoring it")

@@ -287,3 +287,27 @@ def test_a_banned_readers_earlier_reports_stop_counting(
     )
     published.refresh_from_db()
     assert published.hidden_at is None
+
+
+def test_a_report_asks_for_the_explanation_a_published_comment_was_decided_without(
+    article: Article, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    from comments import tasks
+
+    asked: list[int] = []
+    monkeypatch.setattr(tasks, "enqueue_explanation", lambda comment_id: asked.append(comment_id))
+    author = make_user()
+    unexplained = make_comment(
+        article=article, author=author, status="published", scores={"toxicity": 0.1}
+    )
+    explained = make_comment(
+        article=article,
+        author=author,
+        status="published",
+        scores={"toxicity": 0.1},
+        explanations={"toxicity": []},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        report_comment(comment=unexplained, reporter=make_user("r1"), reason="spam")
+        report_comment(comment=explained, reporter=make_user("r2"), reason="spam")
+    assert asked == [unexplained.pk]

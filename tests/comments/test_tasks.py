@@ -154,3 +154,36 @@ def test_it_keeps_each_workers_heartbeat_until_it_expires() -> None:
     finally:
         tasks.forget_heartbeat(beat.worker)
     assert beat not in tasks.live_heartbeats()
+
+
+def test_a_worker_keeps_its_database_connection_across_tasks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Celery's fix-up would close it around every task; Django's own rule (CONN_MAX_AGE, or
+    a broken connection) decides instead, as around a request."""
+    import django.db
+    from celery import signals
+    from celery.fixups.django import DjangoWorkerFixup
+
+    from newsroom.celery import app
+
+    fixup = DjangoWorkerFixup(app)
+    closed: list[str] = []
+    monkeypatch.setattr(fixup, "_close_database", lambda: closed.append("fix-up"))
+    for _ in range(1000):
+        fixup.on_task_prerun(sender=tasks.score_comment)
+        fixup.on_task_postrun(sender=tasks.score_comment)
+    assert closed == []
+
+    monkeypatch.setattr(django.db, "close_old_connections", lambda: closed.append("django"))
+
+    class Sent:
+        class request:
+            is_eager = False
+
+    signals.task_prerun.send(sender=Sent)
+    signals.task_postrun.send(sender=Sent)
+    assert closed == ["django", "django"]
+    Sent.request.is_eager = True  # run in the caller's process: its connection, not the task's
+    signals.task_postrun.send(sender=Sent)
+    assert closed == ["django", "django"]

@@ -377,13 +377,28 @@ def test_it_keeps_a_constant_number_of_queries(
     fill(0, 1)
     # 4 of them sign the moderator in, 1 reads the active version for the scoring banner, 1
     # the edit histories (CommentRevision) of the page's cards, 1 the notification bell's
-    # unread count in the header.
-    with django_assert_max_num_queries(17) as one_card:
+    # unread count in the header, 6 count the tabs (one small capped query per queue).
+    with django_assert_max_num_queries(22) as one_card:
         moderator_client.get(QUEUE)
     fill(1, 50)
     with django_assert_num_queries(len(one_card)):
         html = listed(moderator_client)
     assert html.count("data-card") == 50
+
+
+def test_its_tabs_count_up_to_the_cap_and_say_so_beyond(
+    moderator_client: Client, settings: Any
+) -> None:
+    settings.MODERATION_QUEUE_COUNT_CAP = 2
+    article, author = make_article(), make_user()
+    for _ in range(3):
+        make_comment(article=article, author=author, status="held", risk=0.5)
+    make_comment(article=article, author=author, status="rejected")
+    html = listed(moderator_client)
+    assert '<span class="count" id="count-held">2+</span>' in html
+    assert '<span class="count" id="count-rejected">1</span>' in html
+    assert '<span class="count" id="count-all">2+</span>' in html
+    assert "3 comments in Held" in html  # the open queue's own heading stays exact
 
 
 def test_it_forbids_readers(client: Client) -> None:
