@@ -34,11 +34,11 @@ PLACES = [
     "the capital",
     "a suburb of Marseille",
     "Manchester",
-    "the refugee camp",
+    "the transit camp",
     "downtown Chicago",
     "the coastal town",
     "Mindanao",
-    "the old quarter",
+    "the harbour district",
     "Bogota",
 ]
 NUMBERS = ["two", "seven", "14", "about 40", "at least 300", "nine", "hundreds of", "six"]
@@ -177,7 +177,7 @@ TEMPLATES = [
     ("ni41", "idiom", "Online shopping is wiping out the independent shops one by one."),
     ("ni42", "idiom", "The singer died a death at the awards, poor thing."),
     ("ni43", "idiom", "I am dying of curiosity about what the inquiry in {place} will find."),
-    ("ni44", "idiom", "Old habits die hard at {who}, it seems."),
+    ("ni44", "idiom", "Some habits die hard at {who}, it seems."),
     ("ni45", "idiom", "These ageing buses deserve to be scrapped and replaced."),
     ("ni46", "idiom", "Honestly {who} deserves a medal for fixing the library."),
     ("ni47", "idiom", "Critics tore the report to shreds within hours."),

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from comments.classifier import fairness
 from scripts import make_challenge_set, make_fairness_set, make_news_register_set
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -66,3 +67,14 @@ def test_the_news_register_shares_no_five_word_run_with_the_challenge_set() -> N
     assert not challenge & trained_on
     places = {place.lower() for place in make_challenge_set.PLACES}
     assert not places & {place.lower() for place in make_news_register_set.PLACES}
+
+
+def test_the_news_register_names_no_identity_term() -> None:
+    # Its rows are all harmless: naming who is discussed in them would teach the model that
+    # toxic comments about those people are harmless too (rows naming refugees took the term's
+    # BNSP AUC from 0.999 to 0.919 before they were reworded).
+    assert not [
+        row["text"]
+        for row in read(make_news_register_set.OUT)
+        if fairness.identity_terms_in(row["text"])
+    ]
