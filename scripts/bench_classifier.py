@@ -292,6 +292,16 @@ def challenge_lines(trained: Any, figures: Figures) -> None:
                 f"{count[policy.REJECT]:>4} of {total:>4}; {what} "
                 f"{figures.beside(key, share, '.1%')}"
             )
+        look_alikes = [
+            outcomes[(rules_name, category)] for category in ("reporting", "quoting", "idiom")
+        ]
+        held = sum(count[policy.HOLD] + count[policy.REJECT] for count in look_alikes)
+        total = sum(sum(count.values()) for count in look_alikes)
+        key = f"challenge_{rules_name.split()[0]}_look_alikes"
+        print(
+            f"    look-alikes held or rejected: {held} of {total}, "
+            f"{figures.beside(key, held / total, '.1%')} (target <= 5%)"
+        )
 
 
 def fairness_table(trained: Any, figures: Figures) -> None:

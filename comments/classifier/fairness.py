@@ -122,6 +122,11 @@ _TERM_PATTERN = re.compile(
 )
 
 
+def identity_terms_in(text: str) -> set[str]:
+    """The identity terms `text` names, lowercased."""
+    return {match.group(1).lower() for match in _TERM_PATTERN.finditer(text)}
+
+
 def counterfactuals(texts: npt.NDArray[Any], targets: npt.NDArray[Any]) -> tuple[list[str], int]:
     """Harmless copies of the non-toxic texts that name an identity term, with another term.
 
@@ -141,7 +146,7 @@ def counterfactuals(texts: npt.NDArray[Any], targets: npt.NDArray[Any]) -> tuple
     toxic: dict[str, int] = dict.fromkeys(IDENTITY_TERMS, 0)
     harmless: dict[str, int] = dict.fromkeys(IDENTITY_TERMS, 0)
     for text, target in zip(texts, targets, strict=True):
-        for term in {m.group(1).lower() for m in _TERM_PATTERN.finditer(str(text))}:
+        for term in identity_terms_in(str(text)):
             (toxic if target else harmless)[term] += 1
     out: list[str] = []
     used: set[int] = set()

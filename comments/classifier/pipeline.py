@@ -118,9 +118,14 @@ def fit_pipeline(
     *,
     recipe: Recipe,
     sample_weight: npt.NDArray[Any] | None = None,
+    calibrate_on: npt.NDArray[np.bool_] | None = None,
     steps: Steps | None = None,
 ) -> Pipeline:
-    """Fit features and model on `texts`, folding NB scaling and calibration into the model."""
+    """Fit features and model on `texts`, folding NB scaling and calibration into the model.
+
+    `calibrate_on` marks the rows the Platt step is fitted on (all by default): rows written
+    for training, all of one class, would otherwise pull every probability towards that class.
+    """
     steps = steps or _Quiet()
     features = build_features(normalised_view=recipe.normalised_view)
     with steps.step(f"hashing {len(texts):,} texts into n-gram features"):
@@ -132,7 +137,12 @@ def fit_pipeline(
         )
     if recipe.calibration_folds:
         slope, offset = _platt_on_folds(
-            matrix, targets, recipe=recipe, sample_weight=sample_weight, steps=steps
+            matrix,
+            targets,
+            recipe=recipe,
+            sample_weight=sample_weight,
+            calibrate_on=calibrate_on,
+            steps=steps,
         )
         model.coef_ = model.coef_ * slope
         model.intercept_ = model.intercept_ * slope + offset
@@ -181,6 +191,7 @@ def _platt_on_folds(
     *,
     recipe: Recipe,
     sample_weight: npt.NDArray[Any] | None,
+    calibrate_on: npt.NDArray[np.bool_] | None,
     steps: Steps,
 ) -> tuple[float, float]:
     """Fit p = sigmoid(slope * logit + offset) on out-of-fold logits of the same recipe.
@@ -198,8 +209,13 @@ def _platt_on_folds(
                 part.multiply(ratios).tocsr(), targets[train], recipe=recipe, sample_weight=weights
             )
             logits[held] = fold_model.decision_function(matrix[held].multiply(ratios).tocsr())
+    mask = np.ones(len(targets), dtype=bool) if calibrate_on is None else calibrate_on
     platt = LogisticRegression(C=1e6, solver="lbfgs")
-    platt.fit(logits.reshape(-1, 1), targets, sample_weight=sample_weight)
+    platt.fit(
+        logits[mask].reshape(-1, 1),
+        targets[mask],
+        sample_weight=sample_weight[mask] if sample_weight is not None else None,
+    )
     return float(platt.coef_[0, 0]), float(platt.intercept_[0])
 
 

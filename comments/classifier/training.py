@@ -120,6 +120,13 @@ def train(
             )
             + f": {examples.n_train:,} train, {examples.n_validation:,} validation"
         )
+        if source.supplement is not None:
+            progress(
+                f"  {source.label}: {len(examples.supplement_texts):,} rows of "
+                f"{source.supplement.path} (training only, weight {source.supplement.weight:g})"
+                if examples.supplement_texts
+                else f"  {source.label}: no {source.supplement.path} here; trained without it"
+            )
         if source.label in decisions:
             own_decisions = decisions[source.label]
             progress(
@@ -230,11 +237,25 @@ def fit_label(
         train_texts = np.concatenate([train_texts, np.array(swapped, dtype=object)])
         train_targets = np.concatenate([train_targets, np.zeros(len(swapped), dtype=np.int8)])
         weights = np.concatenate([weights, np.ones(len(swapped))])
+    calibrate_on = np.ones(len(train_texts), dtype=bool)
+    if source.supplement is not None and examples.supplement_texts:
+        added = len(examples.supplement_texts)
+        calibrate_on = np.concatenate([calibrate_on, np.zeros(added, dtype=bool)])
+        train_texts = np.concatenate(
+            [train_texts, np.array(examples.supplement_texts, dtype=object)]
+        )
+        train_targets = np.concatenate(
+            [train_targets, np.full(added, source.supplement.target, dtype=np.int8)]
+        )
+        weights = np.concatenate([weights, np.full(added, source.supplement.weight)])
     pipeline = fit_pipeline(
         train_texts,
         train_targets,
         recipe=source.recipe,
         sample_weight=weights if (weights != 1.0).any() else None,
+        # The supplement is all of one class and no sample of real comments: calibrating on
+        # it pulled the small test model's mean score from 0.26 to 0.22 (0.26 toxic).
+        calibrate_on=calibrate_on,
         steps=steps,
     )
 
@@ -364,6 +385,16 @@ def data_reference(
                         "negatives_rows": int((~examples.own).sum()),
                     }
                     if examples.source.negatives_from is not None
+                    else {}
+                ),
+                **(
+                    {
+                        "supplement": examples.source.supplement.path,
+                        "supplement_sha256": examples.supplement_sha256,
+                        "supplement_rows": len(examples.supplement_texts),
+                        "supplement_weight": examples.source.supplement.weight,
+                    }
+                    if examples.source.supplement is not None
                     else {}
                 ),
             }

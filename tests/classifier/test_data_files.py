@@ -122,3 +122,38 @@ def test_it_refuses_a_corrupt_gzip_training_file(tmp_path: Path) -> None:
 
     with pytest.raises(TrainingDataError, match="is not a gzip-compressed"):
         read_examples(SOURCE_BY_LABEL["toxicity"], data_dir=tmp_path)
+
+
+def test_it_reads_the_news_register_for_toxicity_training_only() -> None:
+    examples = read_examples(SOURCE_BY_LABEL["toxicity"], data_dir=ROOT / "data")
+
+    # Beside Jigsaw's rows, never among them: the validation split stays Jigsaw's own.
+    assert len(examples.texts) == 26340
+    assert len(examples.supplement_texts) == 719
+    assert "Backbenchers want to kill the bill before it reaches a vote." in (
+        examples.supplement_texts
+    )
+    assert len(examples.supplement_sha256) == 64
+    assert read_examples(SOURCE_BY_LABEL["spam"], data_dir=ROOT / "data").supplement_texts == []
+
+
+def test_it_trains_without_the_supplement_where_the_data_directory_has_none(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "jigsaw").mkdir()
+    shutil.copy(ROOT / "data" / "jigsaw" / "train.csv.gz", tmp_path / "jigsaw")
+
+    examples = read_examples(SOURCE_BY_LABEL["toxicity"], data_dir=tmp_path, limit=500)
+
+    assert examples.supplement_texts == []
+    assert examples.supplement_sha256 == ""
+
+
+def test_it_refuses_a_supplement_without_its_text_column(tmp_path: Path) -> None:
+    (tmp_path / "jigsaw").mkdir()
+    shutil.copy(ROOT / "data" / "jigsaw" / "train.csv.gz", tmp_path / "jigsaw")
+    (tmp_path / "news_register").mkdir()
+    (tmp_path / "news_register" / "news_register.csv").write_text("id,body\nx,hello\n")
+
+    with pytest.raises(TrainingDataError, match="lacks the column text"):
+        read_examples(SOURCE_BY_LABEL["toxicity"], data_dir=tmp_path, limit=500)

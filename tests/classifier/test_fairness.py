@@ -11,6 +11,7 @@ from comments.classifier.fairness import (
     IDENTITY_TERMS,
     FairnessRows,
     counterfactuals,
+    identity_terms_in,
     measure,
     power_mean,
     read_fairness,
@@ -81,3 +82,11 @@ def test_training_measures_and_stores_the_figures(trained: TrainedModel) -> None
     assert set(figures["terms"]) == set(IDENTITY_TERMS)
     assert 0.0 <= figures["bias_score"] <= 1.0
     assert len(figures["worst_terms"]) == 5
+
+
+def test_it_finds_the_identity_terms_a_text_names() -> None:
+    assert identity_terms_in("My Muslim neighbour and an old friend") == {
+        "muslim",
+        "old",
+    }
+    assert identity_terms_in("The transit camp flooded again.") == set()

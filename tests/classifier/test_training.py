@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from comments.classifier.data import JIGSAW, SPLIT_RULE, is_validation, read_examples
 from comments.classifier.labels import LABELS
+from comments.classifier.pipeline import positive_probabilities
 from comments.classifier.training import TrainedModel, fit_label
 from tests.conftest import TRAINING_ROWS
 
@@ -66,3 +68,34 @@ def test_its_toxicity_probabilities_are_calibrated(
     examples = read_examples(plain, data_dir=training_data_dir, limit=TRAINING_ROWS)
     _, uncalibrated, _ = fit_label(examples)
     assert figures["brier"] < uncalibrated["brier"]
+
+
+def test_it_records_the_supplement_it_trained_on(trained: TrainedModel) -> None:
+    toxicity = trained.data_reference["files"]["toxicity"]
+    assert toxicity["supplement"] == "news_register/news_register.csv"
+    assert toxicity["supplement_rows"] == 719
+    assert JIGSAW.supplement is not None
+    assert toxicity["supplement_weight"] == JIGSAW.supplement.weight
+    assert len(toxicity["supplement_sha256"]) == 64
+    assert "supplement" not in trained.data_reference["files"]["spam"]
+
+
+def test_the_news_register_lowers_the_score_of_news_that_uses_violent_words(
+    training_data_dir: Path,
+) -> None:
+    # Sentences of the news register's kinds that neither it nor the challenge set holds.
+    news = [
+        "Three people were killed when the gunman opened fire in Leeds.",
+        "The new levy would kill off half the corner shops in town.",
+        "Storms wiped out the coastal road again this winter.",
+    ]
+    with_it = read_examples(JIGSAW, data_dir=training_data_dir, limit=TRAINING_ROWS)
+    without = replace(with_it, supplement_texts=[])
+    plain = replace(JIGSAW.recipe, calibration_folds=0)
+    scores = {}
+    for name, examples in (("with", with_it), ("without", without)):
+        examples = replace(examples, source=replace(JIGSAW, recipe=plain))
+        pipeline, _, _ = fit_label(examples)
+        scores[name] = positive_probabilities(pipeline, np.array(news, dtype=object))
+
+    assert (scores["with"] < scores["without"]).all()
