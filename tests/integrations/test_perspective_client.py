@@ -19,7 +19,9 @@ from comments.models import ClassifierModel, ExternalLabel
 from integrations import services
 from tests.integrations.coral_wire import analyze_body
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback, as every other transactional test here: a plain flush lets post_migrate
+# recreate content types under new ids, and the next test restoring the snapshot then collides.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 HOSTILE = "you are a stupid idiot and everyone hates you"
 
