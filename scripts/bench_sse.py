@@ -13,6 +13,8 @@ and workers, user plus system time), never the client's.
    heartbeats and the per-process watcher), then on the hot article; the client stamps each
    event's arrival (time.time(), the same clock as the publisher's) for the delivery delay.
    Memory: the servers' resident set (VmRSS, every process) before and with the readers.
+3. SSE again, each stream opened before Django's middleware (sse_asgi.answer_streams_early),
+   as the product answers signed-out polls before it: the per-page cost of a stream.
 """
 
 from __future__ import annotations
@@ -168,8 +170,15 @@ def polling_figures(port: int, env: dict[str, str], poll: str, publish: object) 
 
 
 def sse_figures(
-    port: int, env: dict[str, str], stream: str, publish: object, published: dict[int, float]
+    port: int,
+    env: dict[str, str],
+    stream: str,
+    publish: object,
+    published: dict[int, float],
+    early: bool,
 ) -> dict[str, float] | None:
+    """Hold READERS streams on the article, opened through Django's middleware and view or
+    (`early`) before it."""
     server = start(
         [
             str(BIN / "uvicorn"),
@@ -192,14 +201,16 @@ def sse_figures(
             "warning",
             "--no-access-log",
         ],
-        {**env, "PYTHONPATH": str(ROOT)},
+        {**env, "PYTHONPATH": str(ROOT), "SSE_EARLY": "1" if early else "0"},
         port,
     )
     try:
         print(
-            f"\n2. Server-sent events: {READERS:,} open streams on the article; uvicorn "
-            f"(uvloop, httptools), {WORKERS} workers; the per-process watcher reads the "
-            f"article's counter every {float(env.get('SSE_CHECK_SECONDS', '0.5'))} s"
+            f"\n{'3' if early else '2'}. Server-sent events, streams opened "
+            f"{'before Django (answer_streams_early)' if early else 'through Django (its view)'}"
+            f": {READERS:,} open streams on the article; uvicorn (uvloop, httptools), {WORKERS} "
+            f"workers; the per-process watcher reads the article's counter every "
+            f"{float(env.get('SSE_CHECK_SECONDS', '0.5'))} s"
         )
         # A first stream per worker would load its lazy imports: not the readers' cost.
         warm = subprocess.run(  # noqa: S603
@@ -299,44 +310,38 @@ def sse_figures(
     }
 
 
-def compare(polling: dict[str, float], sse: dict[str, float] | None) -> None:
+def compare(polling: dict[str, float], streams: list[tuple[str, dict[str, float] | None]]) -> None:
     print(f"\nLive updates, {READERS:,} open readers on one hot article, each way")
     poll_per_reader = polling["hot"] / POLL_SECONDS
     poll_cores = poll_per_reader * READERS / 1000
     print(
         f"polling: {poll_per_reader:.4f} ms CPU per open reader per second "
         f"({polling['hot']:.2f} ms per poll every {POLL_SECONDS} s; anchor {polling['anchor']:.2f}"
-        f" ms); {poll_cores:.2f} cores; server RSS {polling['rss']:.0f} MB; delay up to a "
+        f" ms): {poll_cores:.2f} cores; server RSS {polling['rss']:.0f} MB; delay up to a "
         f"period: p50 {POLL_SECONDS / 2:.1f} s, p99 {POLL_SECONDS * 0.99:.1f} s (derived from "
         f"the period, not measured)"
     )
-    if sse is None:
-        print("server-sent events: no stream could be held (see above)")
-        return
-    sse_cores = sse["hot"] * READERS / 1000
-    print(
-        f"SSE:     {sse['hot']:.4f} ms CPU per open reader per second "
-        f"({sse['quiet']:.4f} quiet); {sse_cores:.2f} cores; server RSS {sse['rss']:.0f} MB; "
-        f"delay p50 {sse['p50'] / 1000:.2f} s, p99 {sse['p99'] / 1000:.2f} s (measured); "
-        f"plus {sse['open_ms']:.2f} ms each time a page opens a stream"
-    )
-    # Opening a stream is a request through Django's middleware, once per page view; a polling
-    # page pays per poll instead. Past this many seconds open, a stream has cost less CPU.
-    saved = poll_per_reader - sse["hot"]
-    break_even = sse["open_ms"] / saved if saved > 0 else float("inf")
-    print(
-        f"per page view: a stream costs less CPU than polling once the page stays open over "
-        f"{break_even:.0f} s ({sse['open_ms']:.2f} ms to open / {saved:.4f} ms saved per second)"
-    )
-    ratio = poll_cores / sse_cores if sse_cores else float("inf")
-    cheaper = "SSE" if sse_cores < poll_cores else "polling"
-    print(
-        f"CPU: {cheaper} is cheaper ({ratio:.2f}x polling/SSE, "
-        f"{abs(poll_cores - sse_cores):.2f} cores apart for {READERS:,} readers); memory: "
-        f"{'SSE' if sse['rss'] > polling['rss'] else 'polling'} holds more "
-        f"({sse['rss']:.0f} against {polling['rss']:.0f} MB); delay: SSE's "
-        f"{sse['p50'] / 1000:.2f} s against polling's {POLL_SECONDS / 2:.1f} s median"
-    )
+    for name, sse in streams:
+        if sse is None:
+            print(f"SSE, {name}: no stream could be held (see above)")
+            continue
+        sse_cores = sse["hot"] * READERS / 1000
+        print(
+            f"SSE, {name}: {sse['hot']:.4f} ms CPU per open reader per second: "
+            f"{sse_cores:.2f} cores, {poll_cores / sse_cores:.1f}x less than polling; "
+            f"server RSS {sse['rss']:.0f} MB ({sse['rss'] - polling['rss']:+.0f} MB); delay p50 "
+            f"{sse['p50'] / 1000:.2f} s, p99 {sse['p99'] / 1000:.2f} s (measured); but "
+            f"{sse['open_ms']:.2f} ms each time a page opens a stream "
+            f"({sse['open_ms'] / polling['anchor']:.1f}x the anchor)"
+        )
+        # A stream is opened once per page view, a polling page pays per poll: past this many
+        # seconds open, a stream has cost less CPU than polling.
+        saved = poll_per_reader - sse["hot"]
+        break_even = sse["open_ms"] / saved if saved > 0 else float("inf")
+        print(
+            f"{'':{len(name) + 5}}  a page open longer than {break_even:.0f} s costs less CPU "
+            f"with a stream ({sse['open_ms']:.2f} ms to open / {saved:.4f} ms saved per second)"
+        )
 
 
 def main() -> None:
@@ -403,10 +408,11 @@ def main() -> None:
         )
         published.clear()  # the SSE delays count the SSE half's publications only
         seen = live.published_count(article.pk)
-        sse = sse_figures(
-            sse_port, env, f"/sse/articles/{article.pk}/?seen={seen}", publish, published
-        )
-        compare(polling, sse)
+        stream = f"/sse/articles/{article.pk}/?seen={seen}"
+        through = sse_figures(sse_port, env, stream, publish, published, early=False)
+        published.clear()
+        before = sse_figures(sse_port, env, stream, publish, published, early=True)
+        compare(polling, [("through Django", through), ("before Django ", before)])
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

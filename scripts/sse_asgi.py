@@ -14,7 +14,9 @@ publisher's round trip, but needs a PUBLISH in live.bump_articles; the delay mea
 bounded by CHECK_SECONDS.) A comment line every HEARTBEAT_SECONDS keeps proxies from closing an
 idle stream, as they do after 60 s by default (nginx's proxy_read_timeout).
 
-Run: `uvicorn --app-dir scripts sse_asgi:application` with PYTHONPATH at the repository.
+Run: `uvicorn --app-dir scripts sse_asgi:application` with PYTHONPATH at the repository;
+SSE_EARLY=1 opens signed-out readers' streams before Django's middleware
+(`answer_streams_early`), as the product answers their polls.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from typing import Any
+from urllib.parse import parse_qs
 
 from django.core.asgi import get_asgi_application
 
@@ -31,11 +37,16 @@ application = get_asgi_application()
 
 from django.conf import settings  # noqa: E402 (needs the app loaded)
 from django.core.cache import cache  # noqa: E402
-from django.http import Http404, HttpRequest, StreamingHttpResponse  # noqa: E402
+from django.http import Http404, HttpRequest, StreamingHttpResponse, parse_cookie  # noqa: E402
+from django.http.request import split_domain_port, validate_host  # noqa: E402
 from django.urls import include, path  # noqa: E402
 
 from articles.models import Article  # noqa: E402
 from comments import live  # noqa: E402
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
 
 CHECK_SECONDS = float(os.getenv("SSE_CHECK_SECONDS", "0.5"))
 HEARTBEAT_SECONDS = 15.0
@@ -124,3 +135,58 @@ urlpatterns = [
     path("", include("newsroom.urls")),
 ]
 settings.ROOT_URLCONF = __name__
+
+STREAM_PATH = re.compile(r"^/sse/articles/(?P<article_id>[0-9]+)/$")
+
+
+def answer_streams_early(app: ASGIApp) -> ASGIApp:
+    """Open a signed-out reader's stream before Django's middleware, as newsroom.wsgi answers
+    signed-out polls (live.answer_polls_early): the same events, the same headers a poll's 200
+    gets, without the middleware's thread hops. Anything else goes to Django."""
+
+    async def early(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        match = STREAM_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
+        if match is None or scope["method"] != "GET":
+            return await app(scope, receive, send)
+        headers = dict(scope["headers"])
+        cookies = parse_cookie(headers.get(b"cookie", b"").decode("latin1"))
+        host = headers.get(b"host", b"").decode("latin1")
+        article_id = int(match["article_id"])
+        if (
+            cookies.get(settings.SESSION_COOKIE_NAME)
+            or not validate_host(split_domain_port(host)[0], settings.ALLOWED_HOSTS)
+            or await cache.aget(live._path_key(article_id)) is None
+        ):
+            return await app(scope, receive, send)
+        seen = parse_qs(scope["query_string"].decode("latin1")).get("seen", [""])[-1]
+        response_headers = [
+            ("Content-Type", "text/event-stream"),
+            ("Cache-Control", "no-cache"),
+            ("X-Accel-Buffering", "no"),
+            *live._security_headers(),
+        ]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(k.encode(), v.encode()) for k, v in response_headers],
+            }
+        )
+
+        async def stream() -> None:
+            events = _events(_watch(article_id), int(seen) if seen.isdigit() else 0)
+            async with aclosing(events):
+                async for chunk in events:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+        # The stream ends when the reader goes: its task is cancelled, which leaves the watch.
+        streaming = asyncio.create_task(stream())
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        streaming.cancel()
+
+    return early
+
+
+if os.getenv("SSE_EARLY") == "1":
+    application = answer_streams_early(application)
