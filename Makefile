@@ -74,6 +74,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python scripts/bench_redelivery.py
 	$(BIN)/python scripts/bench_notifications.py
 	$(BIN)/python scripts/bench_live.py
+	$(BIN)/python scripts/bench_sse.py
 	@echo ""
 	@echo "The first minutes of a new user (a bare clone of HEAD, then a second start):"
 	$(BIN)/python scripts/first_minute.py

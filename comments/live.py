@@ -4,8 +4,8 @@ Every change a reader can see on an article's comments (a comment published, rej
 restored, hidden or shown again) bumps the article's version after its transaction commits. An
 open page polls `comments:live` with the version it last saw as its ETag; while nothing changed
 the answer is a 304 that costs one cache read and no query, which is what lets one small server
-hold thousands of open readers (`scripts/bench_live.py` measures it against server-sent events'
-alternative, an always-open connection per reader).
+hold thousands of open readers (`scripts/bench_live.py` measures it; `scripts/bench_sse.py`
+against server-sent events', an always-open connection per reader, side by side).
 
 A second counter per article counts the comments that came into public view; the page keeps the
 value it was shown with, so a poll that finds news answers "N new" from the cache too, with no
