@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from comments import live
-from comments.conversation import all_comments, find_node, thread_nodes
+from comments.conversation import all_comments, find_node, thread_nodes, thread_steps
 from comments.forms import CommentForm, EditForm, unverified_refusal
 from comments.models import (
     AuthorStanding,
@@ -94,6 +94,7 @@ def comment_section(
         "article": article,
         "page": page,
         "threads": threads,
+        "thread_steps": thread_steps(threads),
         "featured": featured,
         "comment_count": visible.count(),
         "order": order,

@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from articles.models import Article
 from comments import throttle
-from comments.conversation import all_comments, find_node, thread_nodes
+from comments.conversation import all_comments, find_node, thread_nodes, thread_steps
 from comments.forms import CommentForm, EditForm, NudgeForm, ReportForm
 from comments.models import (
     Comment,
@@ -223,7 +223,7 @@ def report(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "report_done": done,
             "report_reasons": ReportReason.choices,
         }
-        return render(request, "comments/_report_control.html", context)
+        return render(request, "comments/_comment.html#report-control", context)
     if done == REPORT_THANKS:
         messages.success(request, done)
     elif done:
@@ -330,7 +330,7 @@ def react(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "reaction_error": error,
         }
         # 200 with the error in place: htmx swaps 2xx responses only.
-        return render(request, "comments/_reaction_control.html", context)
+        return render(request, "comments/_comment.html#reaction-control", context)
     if error:
         messages.warning(request, error)
     return redirect(_back_to(comment))
@@ -420,5 +420,6 @@ def replies(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     threads = thread_nodes([root], visible.in_threads([root.pk]))
     node = find_node(threads, pk)
     rest = node.more_children if node is not None else []
-    context = {"nodes": rest, **reader_marks(request, [c.pk for c in all_comments(rest)])}
+    marks = reader_marks(request, [c.pk for c in all_comments(rest)])
+    context = {"steps": thread_steps(rest), **marks}
     return render(request, "comments/article_detail.html#more-replies", context)

@@ -380,3 +380,24 @@ def test_the_article_page_runs_the_same_queries_whatever_the_threads_shape(
         with django_assert_num_queries(counts[0]):
             client.get(article.get_absolute_url())
         assert counts[0] == 6
+
+
+def test_it_renders_threads_flat_with_every_list_closed_in_reading_order(client: Client) -> None:
+    article = make_article()
+    ann, bob = make_user("ann"), make_user("bob")
+    top = published(article, ann, "Top")
+    published(article, bob, "Lone")
+    parent = top
+    for i in range(6):  # one chain past COMMENT_MAX_DEPTH, and more than COMMENT_REPLIES_SHOWN
+        parent = reply_to(parent, [bob, ann][i % 2], f"R{i}")
+    html = client.get(article.get_absolute_url()).content.decode()
+    threads = html.split('id="comment-threads"', 1)[1].split('<nav class="pagination"', 1)[0]
+    for tag in ["li", "details", "article"]:
+        opened = threads.count(f"<{tag} ") + threads.count(f"<{tag}>")
+        assert opened == threads.count(f"</{tag}>"), tag
+    # The page's own list opened before the split; every nested one is closed.
+    assert threads.count("<ol ") == threads.count("</ol>") - 1
+    assert threads.index("Top") < threads.index("R0") < threads.index("R4") < threads.index("Lone")
+    # R2 to R5 answer R1 (R3 on, flat at COMMENT_MAX_DEPTH): the first three are shown.
+    assert "R5" not in threads and "Show 1 more reply" in threads
+    assert "5 replies</summary>" in threads
