@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -369,6 +370,7 @@ def test_the_article_page_runs_the_same_queries_whatever_the_threads_shape(
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
+        cache.clear()  # the section rendered afresh, not the signed-out reader's cached one
         with CaptureQueriesContext(connection) as queries:
             html = client.get(article.get_absolute_url()).content.decode()
         assert "200 comments</h3>" in html and "reply 0" in html
@@ -377,9 +379,13 @@ def test_the_article_page_runs_the_same_queries_whatever_the_threads_shape(
     # And exactly this many for the anonymous page: the article, the page's count and rows, the
     # replies under them, the featured comments, the heading's count.
     if not signed_in:
+        cache.clear()
         with django_assert_num_queries(counts[0]):
             client.get(article.get_absolute_url())
         assert counts[0] == 6
+        # Then from the cache (comments.reading.cached_comment_section): the article alone.
+        with django_assert_num_queries(1):
+            assert "200 comments</h3>" in client.get(article.get_absolute_url()).content.decode()
 
 
 def test_it_renders_threads_flat_with_every_list_closed_in_reading_order(client: Client) -> None:
