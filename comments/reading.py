@@ -156,6 +156,8 @@ def reader_marks(request: HttpRequest, comment_ids: list[int]) -> dict[str, Any]
 # cache keyed on arbitrary parameters could be filled at will.
 SECTION_PARAMETERS = frozenset({"page", "sort", "thread"})
 SECTION_QUERY_MAX_LENGTH = 64
+# Longer than a render of the largest section takes; a dead holder's lock expires after it.
+SECTION_RENDER_LOCK_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,30 @@ def cached_comment_section(request: HtmxHttpRequest, article: Article) -> Cached
         )
     ):
         return CachedSection(mark_safe(entry["html"]), entry["tag"])  # noqa: S308 (our render)
+    # One render per copy at a time: on a hot story, the readers arriving while it renders
+    # get the copy it replaces (one change behind, for the length of a render) rather than
+    # each rendering it too. The lock expires by itself should its holder die.
+    lock = f"{key}:rendering"
+    try:
+        rendering_elsewhere = not cache.add(lock, 1, timeout=SECTION_RENDER_LOCK_SECONDS)
+    except Exception:
+        logger.exception("comments: the cache is unavailable; rendering the section afresh")
+        return None
+    if rendering_elsewhere and entry is not None:
+        return CachedSection(mark_safe(entry["html"]), entry["tag"])  # noqa: S308 (our render)
+    try:
+        return _render_section(request, article, key, version, reactions)
+    finally:
+        if not rendering_elsewhere:
+            try:
+                cache.delete(lock)
+            except Exception:
+                logger.exception("comments: could not release %s", lock)
+
+
+def _render_section(
+    request: HtmxHttpRequest, article: Article, key: str, version: int, reactions: int
+) -> CachedSection:
     rendered_at = time.time()
     html = render_to_string(
         "comments/article_detail.html#comment-section",

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
@@ -176,3 +178,19 @@ def test_a_signed_in_reader_never_gets_another_readers_page(
         assert "Words of Rita, pending" not in anonymous and 'id="comment-form"' not in anonymous
         assert "csrfmiddlewaretoken" not in anonymous.split('id="comments"', 1)[1]
     assert mine.status == CommentStatus.PENDING
+
+
+def test_readers_arriving_while_another_renders_get_the_copy_it_replaces(
+    client: Client,
+    story: tuple[Article, Comment, Any],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    article, shown, ann = story
+    page(client, article)
+    with django_capture_on_commit_callbacks(execute=True):
+        edit_comment(comment=shown, author=ann, body="New words")
+    # Another process holds the copy's render lock (cache.add fails): the previous copy.
+    with mock.patch.object(cache, "add", return_value=False):
+        assert "First words" in page(client, article)
+    # Its render done (the lock gone), the next reader renders the change.
+    assert "New words" in page(client, article)
