@@ -82,6 +82,34 @@ def _holder(reply: Comment, nodes: dict[int, Node], by_id: dict[int, Comment]) -
     return nodes.get(reply.root_id or 0)
 
 
+@dataclass
+class Step:
+    """One comment of a flattened thread list: what the template writes for it, in order, with
+    no recursion and no include per comment (issue 15: those were most of the page's cost)."""
+
+    node: Node
+    # Replies under it in view, at any depth (its collapse control's count), 0 without replies.
+    total: int = 0
+    # The nodes whose reply lists end right after this comment, innermost first.
+    closes: list[Node] = field(default_factory=list)
+
+
+def thread_steps(nodes: Iterable[Node]) -> list[Step]:
+    """The threads in reading order, as the flat list of steps the template renders."""
+    steps: list[Step] = []
+
+    def walk(node: Node) -> None:
+        steps.append(Step(node, node.reply_total if node.children else 0))
+        for child in node.shown_children:
+            walk(child)
+        if node.children:
+            steps[-1].closes.append(node)
+
+    for node in nodes:
+        walk(node)
+    return steps
+
+
 def find_node(nodes: Iterable[Node], pk: int) -> Node | None:
     """The node of comment `pk` anywhere in these threads."""
     for node in nodes:

@@ -137,6 +137,37 @@ def bump_for_events_on_commit(events: QuerySet[ModerationEvent]) -> None:
         transaction.on_commit(lambda: bump_articles(counts, counts))
 
 
+def _reactions_key(article_id: int) -> str:
+    return f"live:reactions:{article_id}"
+
+
+def section_versions(article_id: int) -> tuple[int, int] | None:
+    """The article's version and its reactions' version, for its cached comment section
+    (comments.reading): one MGET when both exist. None when the cache cannot say (down)."""
+    keys = [_key(article_id), _reactions_key(article_id)]
+    try:
+        found = cache.get_many(keys)
+        if len(found) < len(keys):
+            # As article_version: start from the clock, never repeating a lost counter's value.
+            start = time.time_ns() // 1000
+            for key in keys:
+                cache.add(key, start, timeout=None)
+            found = cache.get_many(keys)
+    except Exception:
+        logger.exception("live: the cache is unavailable; rendering the section afresh")
+        return None
+    if len(found) < len(keys):
+        return None
+    return int(found[keys[0]]), int(found[keys[1]])
+
+
+def bump_reactions_on_commit(article_id: int) -> None:
+    """Count a reaction given or taken back, once committed: the cached comment sections show
+    reaction counts at a coarser grain than the article's version (comments.reading), so a
+    burst of reactions does not re-render them, nor wake every open page's poll."""
+    transaction.on_commit(lambda: _incr(_reactions_key(article_id), 1))
+
+
 def _path_key(article_id: int) -> str:
     return f"live:path:{article_id}"
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -30,6 +30,7 @@ from django.db.models.functions import Cast, Coalesce, Lower
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS, MONTHS_3
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import urlize
@@ -367,6 +368,30 @@ def score_of(label: str | None) -> Cast | F:
     return Cast(KeyTransform(label, "scores"), FloatField())
 
 
+class ShownTime(NamedTuple):
+    """A time as a comment shows it: `|date:"c"`, `|date:"j F Y, H:i"`, `|date:"j M Y, H:i"`."""
+
+    iso: str
+    long: str
+    short: str
+
+
+def shown_time(value: datetime) -> ShownTime:
+    """Format a comment's time once, as those three date filters print it in the current time
+    zone. Performance: each filter call cost about 50 µs, three per comment, a quarter of the
+    article page's rendering (issue 15); tests/comments/test_article_page.py checks the equality.
+    """
+    # As the filters' template_localtime: into the current time zone when USE_TZ.
+    local = timezone.localtime(value) if settings.USE_TZ and timezone.is_aware(value) else value
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    day, year = local.day, f"{local.year:04d}"
+    return ShownTime(
+        local.isoformat(),
+        f"{day} {MONTHS[local.month]} {year}, {clock}",
+        f"{day} {str(MONTHS_3[local.month]).title()} {year}, {clock}",
+    )
+
+
 class Comment(models.Model):
     article = models.ForeignKey(
         "articles.Article", on_delete=models.CASCADE, related_name="comments"
@@ -505,6 +530,14 @@ class Comment(models.Model):
     def can_be_answered(self) -> bool:
         """Whether readers may reply to it or react to it: public and not deleted."""
         return self.is_visible and not self.is_deleted
+
+    @cached_property
+    def shown_created(self) -> ShownTime:
+        return shown_time(self.created_at)
+
+    @cached_property
+    def shown_edited(self) -> ShownTime | None:
+        return shown_time(self.edited_at) if self.edited_at else None
 
     @cached_property
     def body_html(self) -> str:

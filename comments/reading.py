@@ -6,16 +6,23 @@ same partial, so the section reads and behaves the same in both.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
 from comments import live
-from comments.conversation import all_comments, find_node, thread_nodes
+from comments.conversation import all_comments, find_node, thread_nodes, thread_steps
 from comments.forms import CommentForm, EditForm, unverified_refusal
 from comments.models import (
     AuthorStanding,
@@ -27,6 +34,8 @@ from comments.models import (
     ReportReason,
 )
 from newsroom.http import HtmxHttpRequest
+
+logger = logging.getLogger(__name__)
 
 # How many of a reader's own undecided comments the article page lists above the others.
 OWN_COMMENTS_SHOWN = 20
@@ -94,6 +103,7 @@ def comment_section(
         "article": article,
         "page": page,
         "threads": threads,
+        "thread_steps": thread_steps(threads),
         "featured": featured,
         "comment_count": visible.count(),
         "order": order,
@@ -139,3 +149,112 @@ def reader_marks(request: HttpRequest, comment_ids: list[int]) -> dict[str, Any]
         )
         marks["is_moderator"] = request.user.has_perm("comments.moderate_comment")
     return marks
+
+
+# The query parameters the comment section reads (besides the order's cookie). A request with
+# any other is rendered afresh: the section's links repeat the query string as it came, and a
+# cache keyed on arbitrary parameters could be filled at will.
+SECTION_PARAMETERS = frozenset({"page", "sort", "thread"})
+SECTION_QUERY_MAX_LENGTH = 64
+# Longer than a render of the largest section takes; a dead holder's lock expires after it.
+SECTION_RENDER_LOCK_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class CachedSection:
+    html: SafeString
+    # Changes whenever the section's HTML does: what the page's ETag is built from.
+    tag: str
+
+
+def cached_comment_section(request: HtmxHttpRequest, article: Article) -> CachedSection | None:
+    """A signed-out reader's comment section from the cache, rendered and stored on a miss.
+
+    None when the section must be rendered for this request alone: a signed-in reader (their
+    page carries their own comments, form, reactions and reports), a query string the cache
+    does not key on, or the cache down.
+
+    Kept under the article's live version (comments.live), which every change a reader can see
+    bumps after its commit, and the story's state that the section shows (open or closed).
+    The version is read before the section's rows, so a change committed meanwhile is at worst
+    stored as the old version's, which nobody takes once the bump lands. Reaction counts
+    follow their own counter at a coarser grain (COMMENT_SECTION_REACTION_SECONDS).
+    """
+    if request.user.is_authenticated:
+        return None
+    query = request.META.get("QUERY_STRING", "")
+    if len(query) > SECTION_QUERY_MAX_LENGTH or not set(request.GET) <= SECTION_PARAMETERS:
+        return None
+    versions = live.section_versions(article.pk)
+    if versions is None:
+        return None
+    version, reactions = versions
+    order, _ = comment_order(request)
+    # What the section shows of the story itself: its address, and whether (and why) it is
+    # closed to comments, which can change with the clock alone (close after N days).
+    story = (article.slug, (article.accepts_comments and "") or article.closed_message)
+    # One key per page of the section, its entry overwritten at each version rather than one
+    # key per version: a hot story bumps many times a second, and dead copies of a large
+    # section would pile up in the cache until they expired.
+    key = f"section:{article.pk}:{order}:{_digest(repr((story, query)))}"
+    try:
+        entry = cache.get(key)
+    except Exception:
+        logger.exception("comments: the cache is unavailable; rendering the section afresh")
+        return None
+    if (
+        entry is not None
+        and entry["version"] == version
+        and (
+            entry["reactions"] == reactions
+            or time.time() - entry["at"] < settings.COMMENT_SECTION_REACTION_SECONDS
+        )
+    ):
+        return CachedSection(mark_safe(entry["html"]), entry["tag"])  # noqa: S308 (our render)
+    # One render per copy at a time: on a hot story, the readers arriving while it renders
+    # get the copy it replaces (one change behind, for the length of a render) rather than
+    # each rendering it too. The lock expires by itself should its holder die.
+    lock = f"{key}:rendering"
+    try:
+        rendering_elsewhere = not cache.add(lock, 1, timeout=SECTION_RENDER_LOCK_SECONDS)
+    except Exception:
+        logger.exception("comments: the cache is unavailable; rendering the section afresh")
+        return None
+    if rendering_elsewhere and entry is not None:
+        return CachedSection(mark_safe(entry["html"]), entry["tag"])  # noqa: S308 (our render)
+    try:
+        return _render_section(request, article, key, version, reactions)
+    finally:
+        if not rendering_elsewhere:
+            try:
+                cache.delete(lock)
+            except Exception:
+                logger.exception("comments: could not release %s", lock)
+
+
+def _render_section(
+    request: HtmxHttpRequest, article: Article, key: str, version: int, reactions: int
+) -> CachedSection:
+    rendered_at = time.time()
+    html = render_to_string(
+        "comments/article_detail.html#comment-section",
+        comment_section(request, article),
+        request=request,
+    )
+    section = CachedSection(mark_safe(html), _digest(html))  # noqa: S308 (our render)
+    entry = {
+        "html": str(html),
+        "tag": section.tag,
+        "version": version,
+        "reactions": reactions,
+        "at": rendered_at,
+    }
+    try:
+        cache.set(key, entry, timeout=settings.COMMENT_SECTION_CACHE_SECONDS)
+    except Exception:
+        logger.exception("comments: could not keep the comment section of %s", article.pk)
+    return section
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()

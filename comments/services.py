@@ -263,6 +263,7 @@ def toggle_reaction(*, comment: Comment, reader: Any) -> bool:
         taken_back, _ = Reaction.objects.filter(comment=comment, reader=reader).delete()
         if taken_back:
             counter.update(reaction_count=F("reaction_count") - 1)
+            live.bump_reactions_on_commit(comment.article_id)
             return False
         if not counter.visible().filter(deleted_at__isnull=True).exists():
             raise CannotAnswer("This comment is no longer shown.")
@@ -274,6 +275,7 @@ def toggle_reaction(*, comment: Comment, reader: Any) -> bool:
         except IntegrityError:
             return True
         counter.update(reaction_count=F("reaction_count") + 1)
+        live.bump_reactions_on_commit(comment.article_id)
     return True
 
 
@@ -370,6 +372,9 @@ def edit_comment(*, comment: Comment, author: Any, body: str) -> Comment:
             from_status=from_status,
             to_status=locked.status,
         )
+        if locked.is_visible:
+            # Readers see the new text at once (it stays up while the worker scores it).
+            live.bump_on_commit([locked.article_id])
         comment_id = locked.pk
         # on_commit rather than delay_on_commit, as in submit_comment: a dead broker must not
         # fail the reader's edit; the sweeper re-enqueues it.

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_cookie, vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from articles.models import Article
 from comments import throttle
-from comments.conversation import all_comments, find_node, thread_nodes
+from comments.conversation import all_comments, find_node, thread_nodes, thread_steps
 from comments.forms import CommentForm, EditForm, NudgeForm, ReportForm
 from comments.models import (
     Comment,
@@ -24,7 +26,12 @@ from comments.models import (
     Reaction,
     ReportReason,
 )
-from comments.reading import comment_order, comment_section, reader_marks
+from comments.reading import (
+    cached_comment_section,
+    comment_order,
+    comment_section,
+    reader_marks,
+)
 from comments.services import (
     AlreadyReported,
     CannotAnswer,
@@ -62,7 +69,27 @@ SIGNED_OUT_DRAFT_KEPT = (
 def article_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A story and its comment section: what a reader comes for."""
     article = get_object_or_404(Article.objects.live(), slug=slug)
-    response = render(request, "comments/article_detail.html", comment_section(request, article))
+    cached = cached_comment_section(request, article)
+    response: HttpResponse
+    if cached is None:
+        response = render(
+            request, "comments/article_detail.html", comment_section(request, article)
+        )
+    else:
+        # A signed-out reader: the section from the cache, and a 304 while it and the story
+        # are unchanged.
+        tag = _page_etag(request, article, cached.tag)
+        if tag is not None and get_conditional_response(request, etag=tag) is not None:
+            response = HttpResponseNotModified()
+        else:
+            context = {"article": article, "cached_section": cached.html}
+            response = render(request, "comments/article_detail.html", context)
+            # Again: a first visit's page made the CSRF cookie that it carries a token for.
+            tag = _page_etag(request, article, cached.tag)
+        if tag is not None:
+            response.headers["ETag"] = tag
+            # The browser asks again each time (If-None-Match), and no shared cache keeps it.
+            patch_cache_control(response, private=True, no_cache=True)
     order, asked = comment_order(request)
     if asked:
         response.set_cookie(
@@ -74,6 +101,29 @@ def article_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             secure=settings.SESSION_COOKIE_SECURE,
         )
     return response
+
+
+def _page_etag(request: HttpRequest, article: Article, section_tag: str) -> str | None:
+    """The signed-out page's ETag: its comment section, the story, and the browser's CSRF
+    cookie (the page carries a token for it; a new cookie needs a new page). None when the page
+    may show more than those: a session or a messages cookie can bring a flash message."""
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
+        return None
+    story = (
+        article.pk,
+        article.title,
+        article.byline,
+        article.body,
+        article.photo_credit,
+        article.published_at.isoformat() if article.published_at else "",
+        section_tag,
+        # The cookie's value as the CSRF middleware has it: from the request, or the new one
+        # that rendering the page's token made (the response sets it).
+        request.META.get("CSRF_COOKIE", ""),
+    )
+    digest = hashlib.blake2b(repr(story).encode(), digest_size=10).hexdigest()
+    return f'"{digest}"'
 
 
 @require_POST
@@ -223,7 +273,7 @@ def report(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "report_done": done,
             "report_reasons": ReportReason.choices,
         }
-        return render(request, "comments/_report_control.html", context)
+        return render(request, "comments/_comment.html#report-control", context)
     if done == REPORT_THANKS:
         messages.success(request, done)
     elif done:
@@ -330,7 +380,7 @@ def react(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "reaction_error": error,
         }
         # 200 with the error in place: htmx swaps 2xx responses only.
-        return render(request, "comments/_reaction_control.html", context)
+        return render(request, "comments/_comment.html#reaction-control", context)
     if error:
         messages.warning(request, error)
     return redirect(_back_to(comment))
@@ -420,5 +470,6 @@ def replies(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     threads = thread_nodes([root], visible.in_threads([root.pk]))
     node = find_node(threads, pk)
     rest = node.more_children if node is not None else []
-    context = {"nodes": rest, **reader_marks(request, [c.pk for c in all_comments(rest)])}
+    marks = reader_marks(request, [c.pk for c in all_comments(rest)])
+    context = {"steps": thread_steps(rest), **marks}
     return render(request, "comments/article_detail.html#more-replies", context)

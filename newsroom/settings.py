@@ -451,6 +451,13 @@ COMMENT_EDIT_WINDOW_SECONDS = envint("COMMENT_EDIT_WINDOW_SECONDS", 5 * 60)
 COMMENT_REACTION_LABEL = os.environ.get("COMMENT_REACTION_LABEL", "Respect")
 REACTION_RATE_LIMIT = envint("REACTION_RATE_LIMIT", 30)  # reactions per account...
 REACTION_RATE_WINDOW_SECONDS = envint("REACTION_RATE_WINDOW_SECONDS", 60)  # ...per this window
+# Signed-out readers get an article's comment section from the cache (comments.reading), kept
+# under the article's live version: any change readers see renders it afresh. Reaction counts
+# use a coarser grain: a section whose counts moved is rendered again at most once in this many
+# seconds, so a burst of reactions on a hot story costs one render per page, not one per click.
+COMMENT_SECTION_REACTION_SECONDS = envint("COMMENT_SECTION_REACTION_SECONDS", 10)
+# How long a cached section lives in the cache without being asked for (old versions age out).
+COMMENT_SECTION_CACHE_SECONDS = envint("COMMENT_SECTION_CACHE_SECONDS", 3600)
 # The cookie that remembers a reader's chosen order of comments (no session needed for it).
 COMMENT_ORDER_COOKIE = "comment_order"
 # Live updates and the nudge (issue 11, "live"). How often an open article page asks whether

@@ -494,18 +494,52 @@ def conversation_figures() -> None:
         parent = reply
     Comment.objects.filter(article=threaded).refresh_reply_counts()
 
+    from comments import live
+
     visitor = Client()
     print(f"\nconversation (issue 11): median CPU ms of this process over {RUNS} runs")
     figures = {}
     for name, article in [("20 flat comments", flat), ("200 comments, 60 replies", threaded)]:
 
-        def show(url: str = article.get_absolute_url()) -> None:
+        def show(url: str = article.get_absolute_url(), pk: int = article.pk) -> None:
+            # Uncached: what a change readers see does (one INCR), then the page renders and
+            # stores its comment section afresh (comments.reading.cached_comment_section).
+            live.bump_articles([pk])
             assert visitor.get(url).status_code == 200
 
         figures[name] = cpu_ms(show)
         print(f"article page, {name:25} {figures[name]:7.1f} ms CPU, {queries(show)} queries")
-    ratio = figures["200 comments, 60 replies"] / figures["20 flat comments"]
+    anchor = figures["20 flat comments"]
+    ratio = figures["200 comments, 60 replies"] / anchor
     print(f"threaded page / flat page (anchor):      {ratio:5.1f}x")
+    url = threaded.get_absolute_url()
+
+    def show_cached() -> None:
+        assert visitor.get(url).status_code == 200
+
+    def revalidate() -> None:
+        assert visitor.get(url, HTTP_IF_NONE_MATCH=tag).status_code == 304
+
+    show_cached()
+    tag = visitor.get(url).headers["ETag"]
+    for name, action in [
+        ("200 comments, cached (anonymous):", show_cached),
+        ("200 comments, 304 (If-None-Match):", revalidate),
+    ]:
+        cost = cpu_ms(action)
+        print(
+            f"article page, {name:34} {cost:5.2f} ms CPU, {queries(action)} queries, "
+            f"{cost / anchor:4.2f}x the flat page"
+        )
+
+    def minimal(request: HttpRequest) -> HttpResponse:
+        # The issue's anchor: a minimal Django view over 20 comments, no middleware.
+        bodies = Comment.objects.published().filter(article=flat).values_list("body", flat=True)
+        return HttpResponse("\n".join(bodies[:20]))
+
+    minimal_request = RequestFactory().get("/minimal/")
+    minimal_cost = cpu_ms(lambda: minimal(minimal_request))
+    print(f"minimal view, 20 comments (anchor):      {minimal_cost:5.2f} ms CPU")
 
     settings.COMMENT_RATE_LIMIT = 10**6
     # The plain post: the nudge has its own figures (scripts/bench_live.py), and the small model

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+from django.core.cache import cache
+from django.template import Context, Template
 from django.test import Client
+from django.utils import timezone
 
 from articles.models import CommentPolicy
+from comments.models import shown_time
 from tests.factories import make_article, make_comment, make_user
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +92,7 @@ def test_it_does_not_grow_its_queries_with_the_number_of_comments(
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
+        cache.clear()  # the section rendered afresh, not the signed-out reader's cached one
         with CaptureQueriesContext(connection) as queries:
             assert client.get(article.get_absolute_url()).status_code == 200
         return len(queries)
@@ -112,3 +119,21 @@ def test_it_shows_the_photo_credit_as_a_plain_line_after_the_story(client: Clien
     )
     assert html.count("Jo Bloggs") == 1
     assert html.index('<div class="story__body">') < html.index(credit)  # not under the byline
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/London", "America/St_Johns", "Asia/Kolkata"])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 1, 5, 9, 7, 3, 120, tzinfo=UTC),
+        datetime(2026, 3, 29, 0, 59, tzinfo=UTC),  # an hour before London's clocks go forward
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),  # London's repeated hour
+        datetime(999, 12, 31, 23, 0, tzinfo=UTC),  # a four-digit year, padded
+    ],
+)
+def test_it_shows_a_comments_times_as_the_date_filters_would(zone: str, moment: datetime) -> None:
+    template = Template("{{ t|date:'c' }}|{{ t|date:'j F Y, H:i' }}|{{ t|date:'j M Y, H:i' }}")
+    with timezone.override(zone):
+        expected = template.render(Context({"t": moment}))
+        shown = shown_time(moment)
+    assert "|".join(shown) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -369,6 +370,7 @@ def test_the_article_page_runs_the_same_queries_whatever_the_threads_shape(
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
+        cache.clear()  # the section rendered afresh, not the signed-out reader's cached one
         with CaptureQueriesContext(connection) as queries:
             html = client.get(article.get_absolute_url()).content.decode()
         assert "200 comments</h3>" in html and "reply 0" in html
@@ -377,6 +379,31 @@ def test_the_article_page_runs_the_same_queries_whatever_the_threads_shape(
     # And exactly this many for the anonymous page: the article, the page's count and rows, the
     # replies under them, the featured comments, the heading's count.
     if not signed_in:
+        cache.clear()
         with django_assert_num_queries(counts[0]):
             client.get(article.get_absolute_url())
         assert counts[0] == 6
+        # Then from the cache (comments.reading.cached_comment_section): the article alone.
+        with django_assert_num_queries(1):
+            assert "200 comments</h3>" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_it_renders_threads_flat_with_every_list_closed_in_reading_order(client: Client) -> None:
+    article = make_article()
+    ann, bob = make_user("ann"), make_user("bob")
+    top = published(article, ann, "Top")
+    published(article, bob, "Lone")
+    parent = top
+    for i in range(6):  # one chain past COMMENT_MAX_DEPTH, and more than COMMENT_REPLIES_SHOWN
+        parent = reply_to(parent, [bob, ann][i % 2], f"R{i}")
+    html = client.get(article.get_absolute_url()).content.decode()
+    threads = html.split('id="comment-threads"', 1)[1].split('<nav class="pagination"', 1)[0]
+    for tag in ["li", "details", "article"]:
+        opened = threads.count(f"<{tag} ") + threads.count(f"<{tag}>")
+        assert opened == threads.count(f"</{tag}>"), tag
+    # The page's own list opened before the split; every nested one is closed.
+    assert threads.count("<ol ") == threads.count("</ol>") - 1
+    assert threads.index("Top") < threads.index("R0") < threads.index("R4") < threads.index("Lone")
+    # R2 to R5 answer R1 (R3 on, flat at COMMENT_MAX_DEPTH): the first three are shown.
+    assert "R5" not in threads and "Show 1 more reply" in threads
+    assert "5 replies</summary>" in threads

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from comments.models import Comment, EventAction, ModerationEvent
 from comments.services import edit_comment
@@ -18,7 +19,10 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_a_moderator_features_a_comment_and_readers_see_it_first(
-    moderator_client: Client, moderator: Any, client: Client
+    moderator_client: Client,
+    moderator: Any,
+    client: Client,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     article = make_article()
     make_comment(article=article, author=make_user("ann"), body="early bird", status="published")
@@ -38,7 +42,9 @@ def test_a_moderator_features_a_comment_and_readers_see_it_first(
     assert featured < html.index("early bird") and featured < html.index("the gem")
     assert f'id="featured-comment-{star.pk}"' in html and ">Featured</span>" in html
 
-    moderator_client.post(url, {"featured": "0"})
+    # After its commit, the change renders signed-out readers' cached section afresh.
+    with django_capture_on_commit_callbacks(execute=True):
+        moderator_client.post(url, {"featured": "0"})
     star.refresh_from_db()
     assert star.featured_at is None
     assert ModerationEvent.objects.filter(comment=star, action=EventAction.UNFEATURED).count() == 1
