@@ -28,6 +28,7 @@ from accounts.models import (
     NotificationPreference,
     OutgoingEmail,
 )
+from comments import live
 from comments.authors import public_name
 from comments.models import (
     Appeal,
@@ -194,8 +195,16 @@ def mark_read(*, user: Any, notification_ids: list[int] | None = None) -> int:
 
 def save_display_name(*, user: Any, display_name: str) -> None:
     """The name readers see on this reader's comments; empty shows their username."""
-    user.first_name = display_name
-    user.save(update_fields=["first_name"])
+    with transaction.atomic():
+        user.first_name = display_name
+        user.save(update_fields=["first_name"])
+        # Signed-out readers' cached comment sections show the old name until their article's
+        # version moves.
+        live.bump_on_commit(_articles_commented_by(user))
+
+
+def _articles_commented_by(user: Any) -> set[int]:
+    return set(Comment.objects.by_author(user).values_list("article_id", flat=True).distinct())
 
 
 # Events younger than this are left for the next pass: an id handed out by a transaction still
@@ -372,6 +381,8 @@ def delete_account(*, user: Any) -> dict[str, int]:
     anonymise = settings.ACCOUNTS_DELETED_COMMENTS != "remove"
     with transaction.atomic():
         user_id, username = user.pk, user.username
+        # Cached pages must not keep showing the reader's name (or removed comments).
+        live.bump_on_commit(_articles_commented_by(user))
         kept = 0
         if anonymise:
             sentinel = deleted_user()

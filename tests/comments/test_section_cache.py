@@ -194,3 +194,21 @@ def test_readers_arriving_while_another_renders_get_the_copy_it_replaces(
         assert "First words" in page(client, article)
     # Its render done (the lock gone), the next reader renders the change.
     assert "New words" in page(client, article)
+
+
+def test_a_new_display_name_or_a_deleted_account_renders_it_afresh(
+    client: Client,
+    story: tuple[Article, Comment, Any],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    from accounts.services import delete_account, save_display_name
+
+    article, _, ann = story
+    assert ">ann</strong>" in page(client, article)
+    with django_capture_on_commit_callbacks(execute=True):
+        save_display_name(user=ann, display_name="Ann Archer")
+    assert ">Ann Archer</strong>" in page(client, article)
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_account(user=ann)
+    html = page(client, article)
+    assert "Ann Archer" not in html and "First words" in html
