@@ -32,6 +32,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -191,7 +192,7 @@ def seed() -> dict[str, object]:
             author=reader,
             body=f"Comment {i}: I read the whole article and the council waited far too long.",
             status="published",
-            created_at=now - timezone.timedelta(minutes=i),
+            created_at=now - timedelta(minutes=i),
             reply_count=1 if i < ARTICLE_REPLIES else 0,
         )
         for i in range(ARTICLE_COMMENTS - ARTICLE_REPLIES)
@@ -205,7 +206,7 @@ def seed() -> dict[str, object]:
             parent=top[i],
             root=top[i],
             depth=1,
-            created_at=now - timezone.timedelta(seconds=30 + i),
+            created_at=now - timedelta(seconds=30 + i),
         )
         for i in range(ARTICLE_REPLIES)
     )
@@ -217,7 +218,7 @@ def seed() -> dict[str, object]:
         article=others[0], author=reader, body="template", status="published"
     )
     # The haystack in one statement: a copy of `template` per row, the first HELD_COMMENTS held.
-    columns = [f.column for f in Comment._meta.concrete_fields if f.column != "id"]
+    columns = [str(f.column) for f in Comment._meta.concrete_fields if f.column != "id"]
     held = "g <= %(held)s"
     expressions = {
         "article_id": "(%(articles)s::bigint[])[1 + g %% %(count)s]",

@@ -27,7 +27,7 @@ class Reader(FastHttpUser):
 
     def on_start(self) -> None:
         index = next(_users)
-        self.headers = {"Origin": self.host.rstrip("/")}
+        self.headers = {"Origin": (self.host or "").rstrip("/")}
         cookie = COOKIES[index % len(COOKIES)] if COOKIES else os.environ.get("LOAD_COOKIE", "")
         if CSRF:
             cookie = f"{cookie}; csrftoken={CSRF}".lstrip("; ")
