@@ -392,6 +392,8 @@ def main() -> None:
             raise SystemExit(f"bench-load: REDIS_URL {redis_url} is a db others use")
     # A Ctrl-C or a kill runs the `finally` blocks: servers stopped, database dropped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # Even when started in the background by a shell that ignores SIGINT for its children.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with (
         tempfile.TemporaryDirectory(prefix="bench-load-") as tmp,
         fresh_database(server) as database_url,
