@@ -13,13 +13,14 @@ export REDIS_URL ?= redis://127.0.0.1:6379/0
 # (and refuse to start without DJANGO_SECRET_KEY there). `DJANGO_DEBUG=0 make ...` overrides.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: help install run test lint typecheck bench bench-classifier chromium clean
+.PHONY: help install run test lint typecheck bench bench-load bench-classifier chromium clean
 
 help:
 	@echo "make run      set up (venv, packages, database, demo, model) and start web + worker + beat"
 	@echo "make install  the set-up part of 'make run' alone"
 	@echo "make test     set up and run every test (lint, types, unit, integration, browser)"
-	@echo "make bench    print performance figures"
+	@echo "make bench    print performance figures (SQLite; LOAD=1 adds the load mode)"
+	@echo "make bench-load  newsroom under gunicorn + Celery on PostgreSQL, beside a minimal Django"
 	@echo "make bench-classifier  train the full model and print its quality, speed and size"
 
 $(BIN)/python:
@@ -78,6 +79,17 @@ bench: $(VENV)/.installed-dev
 	@echo ""
 	@echo "The first minutes of a new user (a bare clone of HEAD, then a second start):"
 	$(BIN)/python scripts/first_minute.py
+	@if [ -n "$(LOAD)" ]; then $(MAKE) --no-print-directory bench-load; fi
+
+# The load mode (issue 15): gunicorn and a Celery worker on a fresh PostgreSQL database (created
+# on BENCH_DATABASE_URL's server and dropped), driven by locust over loopback on ports
+# BENCH_LOAD_PORT and the one after, beside a minimal Django app measured in the same run.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+BENCH_LOAD_PORT ?= 8310
+bench-load: export REDIS_URL := $(BENCH_REDIS_URL)
+bench-load: $(VENV)/.installed-dev
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_LOAD_PORT=$(BENCH_LOAD_PORT) \
+		$(BIN)/python scripts/bench_load.py
 
 # The peer model lives in its own virtualenv: it pins exact scikit-learn and joblib versions.
 PEER := .venv-peer
