@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -353,14 +354,15 @@ def nudge_figures() -> None:
     )
 
 
-def main() -> None:
-    global SERVER
-    work = Path(tempfile.mkdtemp(prefix="bench-live-"))
+def prepare_site(work: Path, name: str) -> tuple[Any, Any]:
+    """Settle this process on a throwaway site in `work` (production settings, SQLite unless
+    LIVE_BENCH_DATABASE_URL says otherwise) and return its story, with 50 published comments,
+    and their author. bench_sse.py starts from the same site."""
     env = {
         **os.environ,
         "DATABASE_URL": os.getenv("LIVE_BENCH_DATABASE_URL", f"sqlite:///{work / 'db.sqlite3'}"),
         "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "bench-live-" + "x" * 40,
+        "DJANGO_SECRET_KEY": f"{name}-" + "x" * 40,
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_STATIC_ROOT": str(work / "static"),
         "LOG_LEVEL": "WARNING",
@@ -386,6 +388,13 @@ def main() -> None:
         Comment(article=article, author=author, body=f"Comment {i}", status=CommentStatus.PUBLISHED)
         for i in range(50)
     )
+    return article, author
+
+
+def main() -> None:
+    global SERVER
+    work = Path(tempfile.mkdtemp(prefix="bench-live-"))
+    prepare_site(work, "bench-live")
     port = free_port()
     SERVER = subprocess.Popen(  # noqa: S603
         [
@@ -401,7 +410,7 @@ def main() -> None:
             "warning",
         ],
         cwd=ROOT,
-        env=env,
+        env=dict(os.environ),  # the site prepare_site settled on
     )
     try:
         wait_for(port)

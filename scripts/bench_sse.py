@@ -346,38 +346,13 @@ def compare(polling: dict[str, float], streams: list[tuple[str, dict[str, float]
 
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-sse-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": os.getenv("LIVE_BENCH_DATABASE_URL", f"sqlite:///{work / 'db.sqlite3'}"),
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "bench-sse-" + "x" * 40,
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_STATIC_ROOT": str(work / "static"),
-        "LOG_LEVEL": "WARNING",
-    }
-    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
-    os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
-    import django
-
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
+    article, author = bench_live.prepare_site(work, "bench-sse")
+    env = dict(os.environ)  # the site prepare_site settled on, for the servers it starts
     from django.utils import timezone
 
-    from articles.models import Article
     from comments import live
     from comments.models import Comment, CommentStatus
 
-    with open(os.devnull, "w") as quiet:
-        call_command("migrate", verbosity=0, stdout=quiet)
-        call_command("collectstatic", "--noinput", verbosity=0, stdout=quiet)
-    article = Article.objects.create(slug="bench-live", title="Live", body="One.")
-    author = get_user_model().objects.create_user("bench-author")
-    Comment.objects.bulk_create(
-        Comment(article=article, author=author, body=f"Comment {i}", status=CommentStatus.PUBLISHED)
-        for i in range(50)
-    )
     published: dict[int, float] = {}
 
     def publish() -> None:
