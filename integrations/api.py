@@ -1,7 +1,8 @@
 """The REST API: stories, comments and their states, the moderation actions, an export of decisions.
 
 django-ninja: the request and answer shapes are typed schemas, the OpenAPI document is generated
-from them (served at /api/v1/openapi.json), and it adds only pydantic to the web process.
+from them (served at /api/v1/openapi.json). It adds pydantic to a web process, on the first request
+or reverse under /api/v1/ only (newsroom/urls.py loads this module lazily).
 
 A key authenticates as `Authorization: Bearer <key>` (the same keys as the Perspective API,
 counted against the same per-minute limit); each operation needs one scope (`Scope`). The
@@ -631,7 +632,7 @@ def _errors_in_shape(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
 
 def urls() -> tuple[list[URLPattern | URLResolver], str, str]:
-    """The API's URL patterns, for `include` in integrations/urls.py."""
+    """The API's URL patterns, app name and namespace, for newsroom/urls.py (loaded lazily)."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
         if isinstance(pattern, URLPattern):

@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 ALGORITHM = "HS256"
 # Clocks differ between the host's servers and ours; this much is forgiven either way.
 LEEWAY_SECONDS = 30
@@ -53,6 +51,10 @@ def verify_token(token: str, *, secrets: list[str], max_lifetime: int) -> SsoCla
     token = token.strip()
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise SsoError("No sign-in token was given, or it is too long to be one.")
+    # Performance: PyJWT imports `cryptography` (its RSA and EC keys, X.509), about 9 MB in each
+    # web process, which only an embed's sign-in needs.
+    import jwt
+
     try:
         header = jwt.get_unverified_header(token)
     except jwt.DecodeError as error:

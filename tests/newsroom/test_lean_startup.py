@@ -128,3 +128,68 @@ def test_manage_py_check_does_not_load_it() -> None:
     }
     assert "System check identified no issues" in result.stdout
     assert imported.isdisjoint(HEAVY)
+
+
+# What a web process needs only when a request uses it: the REST API (django-ninja, pydantic, and
+# the django.test, Jinja2 and unittest that ninja imports) loads with its URLconf on the first
+# request or reverse under /api/v1/, and PyJWT (with cryptography's keys) on the first embed
+# sign-in. About 25 MB of a web worker's resident memory between them.
+ON_FIRST_USE = ("ninja", "pydantic", "jwt", "jinja2")
+
+# Start as gunicorn does (the WSGI module), resolve and reverse a page of each app outside the
+# API, import every view module, run the given code, and say which of ON_FIRST_USE loaded.
+WEB_PROBE = f"""
+import json, os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+import newsroom.wsgi
+from django.urls import resolve, reverse
+for name, args in [
+    ("articles:index", []), ("comments:post", ["x"]), ("moderation:queue", []),
+    ("integrations:perspective-analyze", []), ("integrations:embed-sso", []),
+    ("admin:index", []), ("healthz", []),
+]:
+    resolve(reverse(name, args=args))
+import integrations.embed, integrations.views, integrations.workspace, integrations.services
+exec(sys.argv[1])
+print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules}} & set({ON_FIRST_USE!r}))))
+"""
+
+
+def first_use_packages_loaded_by(code: str) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", WEB_PROBE, code],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    loaded: list[str] = json.loads(result.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_a_web_process_starts_without_the_rest_api_or_jwt() -> None:
+    assert first_use_packages_loaded_by("") == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "resolve('/api/v1/stories')",
+        "reverse('api:openapi-json')",
+    ],
+)
+def test_the_rest_api_loads_on_its_first_request_or_reverse(code: str) -> None:
+    # The probe above would see them: the test above cannot pass by not looking.
+    assert first_use_packages_loaded_by(code) == ["jinja2", "ninja", "pydantic"]
+
+
+def test_jwt_loads_on_the_first_sso_token() -> None:
+    code = (
+        "from integrations.sso import SsoError, verify_token\n"
+        "try:\n"
+        "    verify_token('a.b.c', secrets=['s'], max_lifetime=60)\n"
+        "except SsoError:\n"
+        "    pass\n"
+    )
+    assert first_use_packages_loaded_by(code) == ["jwt"]
