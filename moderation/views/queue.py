@@ -87,8 +87,11 @@ class Card:
     pass in Python. Performance: a page of 50 cards used to reverse about 250 URLs and loop over
     the reject reasons 50 times in the template, about a fifth of its rendering (issue 15)."""
 
+    # The pk as text: the card prints it a dozen times, and each int goes through localize().
+    pk: str
     author_url: str
     article_url: str
+    undo_url: str
     # The decisions its status allows (Comment.decisions_available), each with its form's URL.
     decisions: list[tuple[Decision, str]]
     # The reject reasons as <option>s, the one its scores point to selected.
@@ -128,6 +131,7 @@ def with_records(comments: Iterable[Comment]) -> list[tuple[Comment, AuthorRecor
             record=report.reporter_record,
             standing=getattr(report.reporter, "standing", None),
         )
+    undo_url = _PkUrl("moderation:undo")
     decide_urls = {decision: _PkUrl("moderation:decide", decision) for decision in Decision}
     article_urls: dict[int, str] = {}
     reject_options: dict[str, SafeString] = {}
@@ -146,8 +150,10 @@ def with_records(comments: Iterable[Comment]) -> list[tuple[Comment, AuthorRecor
                 ),
             )
         card = Card(
+            pk=str(comment.pk),
             author_url=author_url(comment.author_id),
             article_url=article_urls[comment.article_id],
+            undo_url=undo_url(comment.pk),
             decisions=[(d, decide_urls[d](comment.pk)) for d in comment.decisions_available],
             reject_options=reject_options[suggested],
         )
