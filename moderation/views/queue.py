@@ -94,6 +94,8 @@ class Card:
     undo_url: str
     # The decisions its status allows (Comment.decisions_available), each with its form's URL.
     decisions: list[tuple[Decision, str]]
+    # Each label's score beside its thresholds (Comment.score_rows), as the table's rows.
+    score_rows: SafeString
     # The reject reasons as <option>s, the one its scores point to selected.
     reject_options: SafeString
 
@@ -155,6 +157,12 @@ def with_records(comments: Iterable[Comment]) -> list[tuple[Comment, AuthorRecor
             article_url=article_urls[comment.article_id],
             undo_url=undo_url(comment.pk),
             decisions=[(d, decide_urls[d](comment.pk)) for d in comment.decisions_available],
+            score_rows=format_html_join(
+                "\n",
+                '<tr class="score score--{}"><th scope="row">{}</th>'
+                "<td>{}</td><td>{}</td><td>{}</td></tr>",
+                ((row.band, row.name, *row.shown) for row in comment.score_rows),
+            ),
             reject_options=reject_options[suggested],
         )
         paired.append((comment, records[comment.author_id], card))
