@@ -474,3 +474,22 @@ def test_it_fills_each_cards_urls_as_reverse_does(moderator_client: Client) -> N
     assert f'href="{reverse("moderation:author", args=[report.reporter_id])}"' in (
         response.content.decode()
     )
+
+
+def test_it_renders_the_article_filter_as_djangos_select_does() -> None:
+    from django import forms
+
+    from moderation.forms import ArticleSelect, QueueFilterForm
+
+    make_article("plain", title="Plain")
+    make_article("tricky", title='Fish & "chips" <b>')
+    for data in ({}, {"article": "tricky"}, {"article": "missing"}):
+        form = QueueFilterForm(data)
+        form.is_valid()
+        field = form.fields["article"]
+        assert isinstance(field.widget, ArticleSelect)
+        ours = str(form["article"])
+        field.widget = forms.Select(choices=field.widget.choices)
+        assert ours == str(form["article"])
+        assert "Fish &amp; &quot;chips&quot; &lt;b&gt;" in ours
+    assert 'value="tricky" selected>' in str(QueueFilterForm({"article": "tricky"})["article"])
