@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from comments.classifier.stop_words import is_stop_word
 from comments.policy import LABEL_NAMES
@@ -92,6 +95,23 @@ def segments(body: str, explanations: Mapping[str, Any]) -> list[Segment]:
     if position < len(body):
         pieces.append(Segment(body[position:]))
     return pieces
+
+
+def segments_html(pieces: list[Segment]) -> SafeString:
+    """The body with its highlighted terms as HTML, every piece escaped by linebreaksbr.
+
+    Performance: one pass in Python rather than a template loop with a filter per segment,
+    for each card of the moderation queue (issue 15).
+    """
+    html = []
+    for piece in pieces:
+        text = linebreaksbr(piece.text, autoescape=True)
+        if piece.labels:
+            text = format_html(
+                '<mark class="term {}" title="{}">{}</mark>', piece.css_labels, piece.title, text
+            )
+        html.append(text)
+    return mark_safe("".join(html))  # noqa: S308 (each piece is escaped above)
 
 
 def terms_by_label(body: str, explanations: Mapping[str, Any]) -> list[LabelTerms]:

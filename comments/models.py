@@ -34,9 +34,10 @@ from django.utils.dates import MONTHS, MONTHS_3
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import urlize
+from django.utils.safestring import SafeString
 
 from comments import policy
-from comments.explanations import LabelTerms, Segment, segments, terms_by_label
+from comments.explanations import LabelTerms, Segment, segments, segments_html, terms_by_label
 
 
 class CommentStatus(models.TextChoices):
@@ -603,6 +604,11 @@ class Comment(models.Model):
         return segments(self.body, self.explanations)
 
     @cached_property
+    def highlighted_body(self) -> SafeString:
+        """`body_segments` as HTML: the body escaped, line breaks kept, terms marked."""
+        return segments_html(self.body_segments)
+
+    @cached_property
     def explained_terms(self) -> list[LabelTerms]:
         return terms_by_label(self.body, self.explanations)
 
@@ -1007,6 +1013,7 @@ class Report(models.Model):
     # Set on the queue's cards (moderation.views.queue.with_records), not stored: how the
     # reporter's own comments fared, and why their report does not count towards hiding.
     reporter_record: AuthorRecord | None = None
+    reporter_url = ""
     not_counted_because = ""
 
     class Meta:

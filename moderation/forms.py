@@ -11,6 +11,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, CommentPolicy
 from comments import policy
@@ -46,6 +48,48 @@ def label_choices() -> list[tuple[str, str]]:
     return [("", "Highest score"), *names]
 
 
+def _attributes(attrs: dict[str, Any]) -> str:
+    """As django/forms/widgets/attrs.html prints them: False left out, True as a bare name."""
+    return "".join(
+        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, str(value))
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class ArticleSelect(forms.Select):
+    """Django's select, its options built in Python: the same HTML as its templates.
+
+    Performance: the templates include one template per option, about 50 µs each, and the
+    queue lists every article (1,000 more articles cost the queue's page 48 ms; issue 15).
+    """
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = []
+        for group_name, group, _ in widget["optgroups"]:
+            if group_name:  # never for a ModelChoiceField; the templates handle optgroups
+                return super().render(name, value, attrs, renderer)
+            for option in group:
+                # As select.html and select_option.html, whose file ends in a newline.
+                options.append(
+                    format_html(
+                        '\n  <option value="{}"{}>{}</option>\n',
+                        str(option["value"]),
+                        mark_safe(_attributes(option["attrs"])),  # noqa: S308 (escaped above)
+                        option["label"],
+                    )
+                )
+        opening = format_html(
+            '<select name="{}"{}>',
+            widget["name"],
+            mark_safe(_attributes(widget["attrs"])),  # noqa: S308 (escaped above)
+        )
+        return mark_safe(opening + "".join(options) + "\n</select>")  # noqa: S308
+
+
 class QueueFilterForm(forms.Form):
     """The queue, filters and sort, read from the query string so a view can be shared by URL."""
 
@@ -56,6 +100,7 @@ class QueueFilterForm(forms.Form):
         to_field_name="slug",
         required=False,
         empty_label="All articles",
+        widget=ArticleSelect,
     )
     author = forms.CharField(label="Author", max_length=150, required=False)
     label = forms.ChoiceField(label="Score of", choices=label_choices, required=False)

@@ -7,6 +7,7 @@ works as a plain form post (post, redirect, get) and, with htmx, swaps just what
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
@@ -78,22 +81,92 @@ def card_comments() -> Any:
     )
 
 
-def with_records(comments: Iterable[Comment]) -> list[tuple[Comment, AuthorRecord]]:
-    """Pair each card's comment with its author's record, and give each open report its
-    reporter's record and whether it counts towards hiding: one aggregate query for the page."""
+@dataclass(frozen=True)
+class Card:
+    """What a queue card shows besides its comment and its author's record, worked out in one
+    pass in Python. Performance: a page of 50 cards used to reverse about 250 URLs and loop over
+    the reject reasons 50 times in the template, about a fifth of its rendering (issue 15)."""
+
+    # The pk as text: the card prints it a dozen times, and each int goes through localize().
+    pk: str
+    author_url: str
+    article_url: str
+    undo_url: str
+    # The decisions its status allows (Comment.decisions_available), each with its form's URL.
+    decisions: list[tuple[Decision, str]]
+    # Each label's score beside its thresholds (Comment.score_rows), as the table's rows.
+    score_rows: SafeString
+    # The reject reasons as <option>s, the one its scores point to selected.
+    reject_options: SafeString
+
+
+class _PkUrl:
+    """One URL pattern reversed once, then filled with each row's pk (an int converter's
+    to_url is str(), so the result is exactly what reverse() would return)."""
+
+    PLACEHOLDER = 2_147_483_647
+
+    def __init__(self, name: str, *args: str) -> None:
+        self.prefix, self.suffix = reverse(name, args=[self.PLACEHOLDER, *args]).split(
+            str(self.PLACEHOLDER)
+        )
+
+    def __call__(self, pk: int) -> str:
+        return f"{self.prefix}{pk}{self.suffix}"
+
+
+def with_records(comments: Iterable[Comment]) -> list[tuple[Comment, AuthorRecord, Card]]:
+    """Pair each card's comment with its author's record and its Card, and give each open
+    report its reporter's record, its URL and whether it counts towards hiding: one aggregate
+    query for the page."""
     cards = list(comments)
     reports = [report for comment in cards for report in getattr(comment, "open_reports", [])]
     records = Comment.objects.author_records(
         [comment.author_id for comment in cards] + [report.reporter_id for report in reports]
     )
+    author_url = _PkUrl("moderation:author")
     for report in reports:
         report.reporter_record = records[report.reporter_id]
+        report.reporter_url = author_url(report.reporter_id)
         report.not_counted_because = report_not_counted_because(
             joined=report.reporter.date_joined,
             record=report.reporter_record,
             standing=getattr(report.reporter, "standing", None),
         )
-    return [(comment, records[comment.author_id]) for comment in cards]
+    undo_url = _PkUrl("moderation:undo")
+    decide_urls = {decision: _PkUrl("moderation:decide", decision) for decision in Decision}
+    article_urls: dict[int, str] = {}
+    reject_options: dict[str, SafeString] = {}
+    paired = []
+    for comment in cards:
+        if comment.article_id not in article_urls:
+            article_urls[comment.article_id] = comment.article.get_absolute_url()
+        suggested = comment.suggested_reject_reason
+        if suggested not in reject_options:
+            reject_options[suggested] = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (value, " selected" if value == suggested else "", label)
+                    for value, label in RejectReason.choices
+                ),
+            )
+        card = Card(
+            pk=str(comment.pk),
+            author_url=author_url(comment.author_id),
+            article_url=article_urls[comment.article_id],
+            undo_url=undo_url(comment.pk),
+            decisions=[(d, decide_urls[d](comment.pk)) for d in comment.decisions_available],
+            score_rows=format_html_join(
+                "\n",
+                '<tr class="score score--{}"><th scope="row">{}</th>'
+                "<td>{}</td><td>{}</td><td>{}</td></tr>",
+                ((row.band, row.name, *row.shown) for row in comment.score_rows),
+            ),
+            reject_options=reject_options[suggested],
+        )
+        paired.append((comment, records[comment.author_id], card))
+    return paired
 
 
 @require_GET
@@ -254,15 +327,15 @@ def _card_or_back(
     `decided`: the moderator has just decided it, so the card folds to its outcome and an Undo.
     """
     if request.htmx:
-        ((comment, record),) = with_records([card_comments().get(pk=pk)])
+        ((comment, record, card),) = with_records([card_comments().get(pk=pk)])
         context = {
             "comment": comment,
+            "card": card,
             "error": error,
             "notice": notice,
             "record": record,
             "decided": decided,
             "undo_seconds": settings.MODERATION_UNDO_SECONDS,
-            "reject_reasons": RejectReason.choices,
             "next": _back_url(request),
         }
         # htmx swaps only 2xx responses: bad input comes back as the card with its error.

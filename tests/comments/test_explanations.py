@@ -73,3 +73,29 @@ def test_it_shows_at_most_five_terms_per_label() -> None:
     terms = terms_by_label(body, explanations)[0].terms
     assert MAX_TERMS == 5
     assert [t.text for t in terms] == ["thug", "clown", "moron", "idiot", "fool"]
+
+
+def test_it_renders_the_segments_as_the_template_loop_did() -> None:
+    from django.template import Context, Template
+
+    from comments.explanations import segments_html
+
+    body = "you <b>idiot</b>,\nbuy pills & more"
+    spans = {
+        "toxicity": [{"start": body.index("idiot"), "end": body.index("idiot") + 5, "weight": 3}],
+        "spam": [{"start": body.index("pills"), "end": body.index("pills") + 5, "weight": 1.5}],
+    }
+    pieces = segments(body, spans)
+    # The loop moderation/_comment_body.html ran before Comment.highlighted_body.
+    loop = Template(
+        "{% for segment in pieces %}{% if segment.labels %}"
+        '<mark class="term {{ segment.css_labels }}" title="{{ segment.title }}">'
+        "{{ segment.text|linebreaksbr }}</mark>{% else %}{{ segment.text|linebreaksbr }}"
+        "{% endif %}{% endfor %}"
+    ).render(Context({"pieces": pieces}))
+
+    html = segments_html(pieces)
+
+    assert html == loop
+    assert "&lt;b&gt;" in html and "<br>" in html and "&amp; more" in html
+    assert html.count("<mark") == 2

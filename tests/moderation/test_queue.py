@@ -449,3 +449,47 @@ def test_it_shows_why_scoring_failed(moderator_client: Client) -> None:
     assert "Scoring failed on every attempt" in html
     error = "Scoring error after 3 attempts: <code>ValueError: the vectorizer exploded</code>"
     assert error in html
+
+
+def test_it_fills_each_cards_urls_as_reverse_does(moderator_client: Client) -> None:
+    from moderation.views.queue import card_comments, with_records
+
+    article = make_article()
+    author = make_user("casey")
+    comment = make_comment(article=article, author=author, status="held")
+    Report.objects.create(comment=comment, reporter=make_user("rita"), reason="spam")
+
+    ((_, _, card),) = with_records(card_comments().filter(pk=comment.pk))
+
+    assert card.pk == str(comment.pk)
+    assert card.author_url == reverse("moderation:author", args=[author.pk])
+    assert card.article_url == article.get_absolute_url()
+    assert card.undo_url == reverse("moderation:undo", args=[comment.pk])
+    assert card.decisions == [
+        (decision, reverse("moderation:decide", args=[comment.pk, decision]))
+        for decision in comment.decisions_available
+    ]
+    (report,) = card_comments().get(pk=comment.pk).open_reports
+    response = moderator_client.get(reverse("moderation:queue"))
+    assert f'href="{reverse("moderation:author", args=[report.reporter_id])}"' in (
+        response.content.decode()
+    )
+
+
+def test_it_renders_the_article_filter_as_djangos_select_does() -> None:
+    from django import forms
+
+    from moderation.forms import ArticleSelect, QueueFilterForm
+
+    make_article("plain", title="Plain")
+    make_article("tricky", title='Fish & "chips" <b>')
+    for data in ({}, {"article": "tricky"}, {"article": "missing"}):
+        form = QueueFilterForm(data)
+        form.is_valid()
+        field = form.fields["article"]
+        assert isinstance(field.widget, ArticleSelect)
+        ours = str(form["article"])
+        field.widget = forms.Select(choices=field.widget.choices)
+        assert ours == str(form["article"])
+        assert "Fish &amp; &quot;chips&quot; &lt;b&gt;" in ours
+    assert 'value="tricky" selected>' in str(QueueFilterForm({"article": "tricky"})["article"])
