@@ -55,9 +55,10 @@ print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r}
 """
 
 
-def heavy_packages_loaded_by(*modules: str) -> list[str]:
+def run_probe(probe: str, *args: str) -> list[str]:
+    """Run `probe` in a fresh interpreter; return the JSON list on its last line of output."""
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, *modules],
+        [sys.executable, "-c", probe, *args],
         cwd=BASE_DIR,
         capture_output=True,
         text=True,
@@ -66,6 +67,10 @@ def heavy_packages_loaded_by(*modules: str) -> list[str]:
     )
     loaded: list[str] = json.loads(result.stdout.strip().splitlines()[-1])
     return loaded
+
+
+def heavy_packages_loaded_by(*modules: str) -> list[str]:
+    return run_probe(PROBE, *modules)
 
 
 def project_modules() -> list[str]:
@@ -156,16 +161,7 @@ print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules}} & set({ON_FIRST
 
 
 def first_use_packages_loaded_by(code: str) -> list[str]:
-    result = subprocess.run(
-        [sys.executable, "-c", WEB_PROBE, code],
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    loaded: list[str] = json.loads(result.stdout.strip().splitlines()[-1])
-    return loaded
+    return run_probe(WEB_PROBE, code)
 
 
 def test_a_web_process_starts_without_the_rest_api_or_jwt() -> None:
