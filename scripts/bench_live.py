@@ -194,29 +194,37 @@ def report(name: str, figures: dict[str, object], cpu: float, wall: float) -> fl
     return per_request
 
 
+def publish_news(article: Any, author: Any) -> None:
+    """Publish one comment as scoring does (comments.scoring: bump_on_commit(published=True)),
+    without a worker."""
+    from django.utils import timezone
+
+    from comments import live
+    from comments.models import Comment, CommentStatus
+
+    Comment.objects.create(
+        article=article,
+        author=author,
+        body="News.",
+        status=CommentStatus.PUBLISHED,
+        decided_at=timezone.now(),
+    )
+    live.bump_articles([article.pk], {article.pk: 1})
+
+
 def live_figures(port: int) -> None:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
     from articles.models import Article
     from comments import live
-    from comments.models import Comment, CommentStatus
 
     article = Article.objects.get(slug="bench-live")
     author = get_user_model().objects.get(username="bench-author")
     shown_at = timezone.now().isoformat().replace("+", "%2B")
 
     def publish() -> None:
-        # What scoring does on publishing (comments.scoring: bump_on_commit(published=True)),
-        # without a worker.
-        Comment.objects.create(
-            article=article,
-            author=author,
-            body="News.",
-            status=CommentStatus.PUBLISHED,
-            decided_at=timezone.now(),
-        )
-        live.bump_articles([article.pk], {article.pk: 1})
+        publish_news(article, author)
 
     print(
         f"\nLive updates: {READERS:,} open readers on one article, each polling every "

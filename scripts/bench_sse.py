@@ -351,20 +351,11 @@ def main() -> None:
     from django.utils import timezone
 
     from comments import live
-    from comments.models import Comment, CommentStatus
 
     published: dict[int, float] = {}
 
     def publish() -> None:
-        # What scoring does on publishing (comments.scoring: bump_on_commit(published=True)).
-        Comment.objects.create(
-            article=article,
-            author=author,
-            body="News.",
-            status=CommentStatus.PUBLISHED,
-            decided_at=timezone.now(),
-        )
-        live.bump_articles([article.pk], {article.pk: 1})
+        bench_live.publish_news(article, author)
         published[live.published_count(article.pk) or 0] = time.time()
 
     # LIVE_BENCH_PORT: the polling server's port, the SSE server's the next one.
