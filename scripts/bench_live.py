@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
+from scripts.proc_cpu import tree_cpu_seconds  # noqa: E402
+
 READERS = int(os.getenv("LIVE_BENCH_READERS", "2000"))
 SECONDS = int(os.getenv("LIVE_BENCH_SECONDS", "16"))
 POLL_SECONDS = 8  # settings.LIVE_POLL_SECONDS: within the issue's 10 s
@@ -115,21 +117,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def cpu_seconds(root_pid: int) -> float:
-    """User + system CPU of a process and its children, alive ones, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    pids = [root_pid]
-    children = Path(f"/proc/{root_pid}/task/{root_pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+def gunicorn_command(port: int) -> list[str]:
+    """The project under gunicorn as `make run` starts it, on `port`, with a deep backlog."""
+    return [
+        str(BIN / "gunicorn"),
+        "newsroom.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WORKERS),
+        "--backlog",
+        "4096",
+        "--log-level",
+        "warning",
+    ]
 
 
 def wait_for(port: int, timeout: float = 60.0) -> None:
@@ -166,14 +167,14 @@ def load(
     )
     assert generator.stdout is not None
     assert generator.stdout.readline().strip() == "measuring"
-    cpu_before, started = cpu_seconds(SERVER.pid), time.monotonic()
+    cpu_before, started = tree_cpu_seconds(SERVER.pid), time.monotonic()
     next_publication = started + PUBLISH_EVERY / 2
     while generator.poll() is None:
         if publish is not None and time.monotonic() >= next_publication:
             publish()  # type: ignore[operator]
             next_publication += PUBLISH_EVERY
         time.sleep(0.05)
-    cpu, wall = cpu_seconds(SERVER.pid) - cpu_before, time.monotonic() - started
+    cpu, wall = tree_cpu_seconds(SERVER.pid) - cpu_before, time.monotonic() - started
     out, _ = generator.communicate()
     return json.loads(out), cpu, wall
 
@@ -405,18 +406,7 @@ def main() -> None:
     prepare_site(work, "bench-live")
     port = free_port()
     SERVER = subprocess.Popen(  # noqa: S603
-        [
-            str(BIN / "gunicorn"),
-            "newsroom.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--backlog",
-            "4096",
-            "--log-level",
-            "warning",
-        ],
+        gunicorn_command(port),
         cwd=ROOT,
         env=dict(os.environ),  # the site prepare_site settled on
     )

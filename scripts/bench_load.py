@@ -37,9 +37,11 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from scripts.proc_cpu import tree_cpu_seconds  # noqa: E402
+
 SCRIPTS = ROOT / "scripts"
 BIN = Path(sys.executable).parent
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "10"))
 READERS = 10  # locust users fetching pages as fast as they can
 POST_RATES = (20, 50)  # posts a second, one locust user (one account) per post a second
@@ -75,19 +77,6 @@ def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     rank = max(1, round(fraction * len(ordered) + 0.5 - 1e-9))
     return ordered[min(rank, len(ordered)) - 1]
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU of `pid` and its live children, from /proc."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # exited meanwhile
-        if int(stat.parent.name) == pid or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    return total
 
 
 def children_rss_mb(pid: int) -> list[float]:

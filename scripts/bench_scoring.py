@@ -35,11 +35,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
+from scripts.proc_cpu import tree_cpu_seconds  # noqa: E402
+
 BATCHED_COMMENTS = 3000
 ONE_BY_ONE_COMMENTS = 600
 WARM_UP = 20
 TIMEOUT = 300.0
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 SENTENCES = [
     "I read the whole article and I think the council waited far too long.",
@@ -66,19 +67,6 @@ def database_url() -> str:
     user, host, port = settings["USER"], settings["HOST"], settings["PORT"] or 5432
     password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
     return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU of `pid` and its live children (the pool's processes), from /proc."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # exited meanwhile
-        if int(stat.parent.name) == pid or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    return total
 
 
 def model_anchor(count: int) -> tuple[float, float]:

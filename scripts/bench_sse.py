@@ -36,6 +36,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import bench_live  # noqa: E402 (the polling half is its method, unchanged)
 
+from scripts.proc_cpu import tree_cpu_seconds  # noqa: E402
+
 READERS = bench_live.READERS
 SECONDS = bench_live.SECONDS
 PUBLISH_EVERY = bench_live.PUBLISH_EVERY
@@ -135,18 +137,7 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 def polling_figures(port: int, env: dict[str, str], poll: str, publish: object) -> dict[str, float]:
     """bench_live's anchor and hot article, on gunicorn as `make run` starts it."""
     bench_live.SERVER = start(
-        [
-            str(BIN / "gunicorn"),
-            "newsroom.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--backlog",
-            "4096",
-            "--log-level",
-            "warning",
-        ],
+        bench_live.gunicorn_command(port),
         env,
         port,
     )
@@ -222,7 +213,7 @@ def sse_figures(
         )
         assert '"open": 4' in warm.stdout, warm.stdout + warm.stderr
         idle_rss = rss_mb(server.pid)
-        cpu_before, started = bench_live.cpu_seconds(server.pid), time.monotonic()
+        cpu_before, started = tree_cpu_seconds(server.pid), time.monotonic()
         client = subprocess.Popen(  # noqa: S603
             [sys.executable, "-c", SSE_CLIENT, str(port), stream, str(READERS)],
             stdin=subprocess.PIPE,
@@ -232,7 +223,7 @@ def sse_figures(
         )
         assert client.stdout is not None and client.stdin is not None
         opening = json.loads(client.stdout.readline())
-        open_cpu = bench_live.cpu_seconds(server.pid) - cpu_before
+        open_cpu = tree_cpu_seconds(server.pid) - cpu_before
         open_wall = time.monotonic() - started
         held = opening["open"]
         print(
@@ -247,14 +238,14 @@ def sse_figures(
         open_rss = rss_mb(server.pid)
 
         def hold(seconds: float, publishing: bool) -> tuple[float, float]:
-            cpu_before, started = bench_live.cpu_seconds(server.pid), time.monotonic()
+            cpu_before, started = tree_cpu_seconds(server.pid), time.monotonic()
             next_publication = started + PUBLISH_EVERY / 2
             while time.monotonic() - started < seconds:
                 if publishing and time.monotonic() >= next_publication:
                     publish()  # type: ignore[operator]
                     next_publication += PUBLISH_EVERY
                 time.sleep(0.05)
-            return bench_live.cpu_seconds(server.pid) - cpu_before, time.monotonic() - started
+            return tree_cpu_seconds(server.pid) - cpu_before, time.monotonic() - started
 
         quiet_cpu, quiet_wall = hold(SECONDS, publishing=False)
         hot_cpu, hot_wall = hold(HOT_SECONDS, publishing=True)
