@@ -141,10 +141,16 @@ def _reactions_key(article_id: int) -> str:
     return f"live:reactions:{article_id}"
 
 
+def section_version_keys(article_id: int) -> list[str]:
+    """The cache keys of the article's version and its reactions' version, in that order: for
+    a reader that fetches them in one MGET with what they guard (comments.page_cache)."""
+    return [_key(article_id), _reactions_key(article_id)]
+
+
 def section_versions(article_id: int) -> tuple[int, int] | None:
     """The article's version and its reactions' version, for its cached comment section
     (comments.reading): one MGET when both exist. None when the cache cannot say (down)."""
-    keys = [_key(article_id), _reactions_key(article_id)]
+    keys = section_version_keys(article_id)
     try:
         found = cache.get_many(keys)
         if len(found) < len(keys):
@@ -268,7 +274,7 @@ def _hsts() -> list[tuple[str, str]]:
     return [("Strict-Transport-Security", value)]
 
 
-def _is_secure(environ: dict[str, Any]) -> bool:
+def is_secure(environ: dict[str, Any]) -> bool:
     header, secure_value = settings.SECURE_PROXY_SSL_HEADER or (None, None)
     if header is not None and header in environ:
         return str(environ[header]).split(",")[0].strip() == secure_value
@@ -286,7 +292,7 @@ def _early_news(
     host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
     if not validate_host(split_domain_port(host)[0], settings.ALLOWED_HOSTS):
         return None
-    secure = _is_secure(environ)
+    secure = is_secure(environ)
     if settings.SECURE_SSL_REDIRECT and not secure:
         return None
     query = parse_qs(environ.get("QUERY_STRING", ""))

@@ -165,6 +165,16 @@ class CachedSection:
     html: SafeString
     # Changes whenever the section's HTML does: what the page's ETag is built from.
     tag: str
+    # What it was rendered at: the article's version and reactions' version, and when (the
+    # whole page kept by comments.page_cache is valid exactly as long as this copy is).
+    version: int
+    reactions: int
+    at: float
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any]) -> CachedSection:
+        html = mark_safe(entry["html"])  # noqa: S308 (our render)
+        return cls(html, entry["tag"], entry["version"], entry["reactions"], entry["at"])
 
 
 def cached_comment_section(request: HtmxHttpRequest, article: Article) -> CachedSection | None:
@@ -192,7 +202,7 @@ def cached_comment_section(request: HtmxHttpRequest, article: Article) -> Cached
     order, _ = comment_order(request)
     # What the section shows of the story itself: its address, and whether (and why) it is
     # closed to comments, which can change with the clock alone (close after N days).
-    story = (article.slug, (article.accepts_comments and "") or article.closed_message)
+    story = (article.slug, "" if article.accepts_comments else article.closed_message)
     # One key per page of the section, its entry overwritten at each version rather than one
     # key per version: a hot story bumps many times a second, and dead copies of a large
     # section would pile up in the cache until they expired.
@@ -210,7 +220,7 @@ def cached_comment_section(request: HtmxHttpRequest, article: Article) -> Cached
             or time.time() - entry["at"] < settings.COMMENT_SECTION_REACTION_SECONDS
         )
     ):
-        return CachedSection(mark_safe(entry["html"]), entry["tag"])  # noqa: S308 (our render)
+        return CachedSection.from_entry(entry)
     # One render per copy at a time: on a hot story, the readers arriving while it renders
     # get the copy it replaces (one change behind, for the length of a render) rather than
     # each rendering it too. The lock expires by itself should its holder die.
@@ -221,7 +231,7 @@ def cached_comment_section(request: HtmxHttpRequest, article: Article) -> Cached
         logger.exception("comments: the cache is unavailable; rendering the section afresh")
         return None
     if rendering_elsewhere and entry is not None:
-        return CachedSection(mark_safe(entry["html"]), entry["tag"])  # noqa: S308 (our render)
+        return CachedSection.from_entry(entry)
     try:
         return _render_section(request, article, key, version, reactions)
     finally:
@@ -241,14 +251,14 @@ def _render_section(
         comment_section(request, article),
         request=request,
     )
-    section = CachedSection(mark_safe(html), _digest(html))  # noqa: S308 (our render)
     entry = {
         "html": str(html),
-        "tag": section.tag,
+        "tag": _digest(html),
         "version": version,
         "reactions": reactions,
         "at": rendered_at,
     }
+    section = CachedSection.from_entry(entry)
     try:
         cache.set(key, entry, timeout=settings.COMMENT_SECTION_CACHE_SECONDS)
     except Exception:

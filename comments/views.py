@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.views.decorators.vary import vary_on_cookie, vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from articles.models import Article
-from comments import throttle
+from comments import page_cache, throttle
 from comments.conversation import all_comments, find_node, thread_nodes, thread_steps
 from comments.forms import CommentForm, EditForm, NudgeForm, ReportForm
 from comments.models import (
@@ -27,6 +28,7 @@ from comments.models import (
     ReportReason,
 )
 from comments.reading import (
+    CachedSection,
     cached_comment_section,
     comment_order,
     comment_section,
@@ -70,6 +72,7 @@ def article_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A story and its comment section: what a reader comes for."""
     article = get_object_or_404(Article.objects.live(), slug=slug)
     cached = cached_comment_section(request, article)
+    order, asked = comment_order(request)
     response: HttpResponse
     if cached is None:
         response = render(
@@ -84,13 +87,14 @@ def article_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         else:
             context = {"article": article, "cached_section": cached.html}
             response = render(request, "comments/article_detail.html", context)
-            # Again: a first visit's page made the CSRF cookie that it carries a token for.
-            tag = _page_etag(request, article, cached.tag)
+            if tag is not None and not asked:
+                # The same page for every signed-out reader: the next ones get it before
+                # Django, from the cache (comments.page_cache), while it stays this valid.
+                page_cache.keep_page(request.META, _keep(article, cached, tag))
         if tag is not None:
             response.headers["ETag"] = tag
             # The browser asks again each time (If-None-Match), and no shared cache keeps it.
             patch_cache_control(response, private=True, no_cache=True)
-    order, asked = comment_order(request)
     if asked:
         response.set_cookie(
             settings.COMMENT_ORDER_COOKIE,
@@ -104,9 +108,10 @@ def article_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 
 def _page_etag(request: HttpRequest, article: Article, section_tag: str) -> str | None:
-    """The signed-out page's ETag: its comment section, the story, and the browser's CSRF
-    cookie (the page carries a token for it; a new cookie needs a new page). None when the page
-    may show more than those: a session or a messages cookie can bring a flash message."""
+    """The signed-out page's ETag: its comment section and the story. None when the page may
+    show more than those: a session or a messages cookie can bring a flash message.
+
+    No CSRF token: a signed-out page carries none (base.html), so it is one page for all."""
     cookies = request.COOKIES
     if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
         return None
@@ -118,12 +123,26 @@ def _page_etag(request: HttpRequest, article: Article, section_tag: str) -> str 
         article.photo_credit,
         article.published_at.isoformat() if article.published_at else "",
         section_tag,
-        # The cookie's value as the CSRF middleware has it: from the request, or the new one
-        # that rendering the page's token made (the response sets it).
-        request.META.get("CSRF_COOKIE", ""),
     )
     digest = hashlib.blake2b(repr(story).encode(), digest_size=10).hexdigest()
     return f'"{digest}"'
+
+
+def _keep(article: Article, section: CachedSection, tag: str) -> page_cache.Keep:
+    """The kept page is valid while its section is, for at most COMMENT_PAGE_RECHECK_SECONDS
+    (then Django looks the story up again), and never past the moment comments close."""
+    valid_until = time.time() + settings.COMMENT_PAGE_RECHECK_SECONDS
+    closes_at = article.comments_close_at
+    if article.accepts_comments and closes_at is not None:
+        valid_until = min(valid_until, closes_at.timestamp())
+    return page_cache.Keep(
+        article_id=article.pk,
+        version=section.version,
+        reactions=section.reactions,
+        at=section.at,
+        valid_until=valid_until,
+        etag=tag,
+    )
 
 
 @require_POST

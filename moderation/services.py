@@ -454,6 +454,8 @@ def update_article_settings(
         article.comment_policy = comment_policy
         article.close_comments_after_days = close_comments_after_days
         article.save(update_fields=["comment_policy", "close_comments_after_days"])
+        # Readers see whether comments are open: the cached sections and pages go stale.
+        live.bump_on_commit([article.pk])
         closes = (
             f"closes {close_comments_after_days} days after publication"
             if close_comments_after_days is not None

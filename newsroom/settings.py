@@ -458,6 +458,10 @@ REACTION_RATE_WINDOW_SECONDS = envint("REACTION_RATE_WINDOW_SECONDS", 60)  # ...
 COMMENT_SECTION_REACTION_SECONDS = envint("COMMENT_SECTION_REACTION_SECONDS", 10)
 # How long a cached section lives in the cache without being asked for (old versions age out).
 COMMENT_SECTION_CACHE_SECONDS = envint("COMMENT_SECTION_CACHE_SECONDS", 3600)
+# Signed-out readers' whole article page is answered from the cache before Django
+# (comments.page_cache) while its section is valid, for at most this many seconds: then Django
+# looks the story up again, so an edit in the admin or a story taken down shows within this long.
+COMMENT_PAGE_RECHECK_SECONDS = envint("COMMENT_PAGE_RECHECK_SECONDS", 10)
 # The cookie that remembers a reader's chosen order of comments (no session needed for it).
 COMMENT_ORDER_COOKIE = "comment_order"
 # Live updates and the nudge (issue 11, "live"). How often an open article page asks whether

@@ -43,6 +43,8 @@ from scripts.proc_cpu import tree_cpu_seconds  # noqa: E402
 SCRIPTS = ROOT / "scripts"
 BIN = Path(sys.executable).parent
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "10"))
+# BENCH_LOAD_ONLY=article: the article page and its anchors alone (no queue, no posts).
+ARTICLE_ONLY = os.environ.get("BENCH_LOAD_ONLY", "") == "article"
 READERS = 10  # locust users fetching pages as fast as they can
 POST_RATES = (20, 50)  # posts a second, one locust user (one account) per post a second
 ARTICLE_COMMENTS, ARTICLE_REPLIES = 200, 60
@@ -477,10 +479,12 @@ def main() -> None:
             hello = measure_page(theirs, anchor, "/hello/", workdir)
             twenty = measure_page(theirs, anchor, "/comments/", workdir)
             page = measure_page(ours, web, article, workdir)
-            queue = measure_page(ours, web, "/moderation/", workdir, str(data["moderator"]))
+            queue = None
+            if not ARTICLE_ONLY:
+                queue = measure_page(ours, web, "/moderation/", workdir, str(data["moderator"]))
             pipelines = []
             # Not measured: the workers' first tasks (the model loads, connections open).
-            for planned in (0, *POST_RATES):
+            for planned in () if ARTICLE_ONLY else (0, *POST_RATES):
                 rate, seconds = (planned, SECONDS) if planned else (4, 3)
                 pipelines.append(
                     (
@@ -526,7 +530,8 @@ def main() -> None:
 
     print(f"  anchor: no-query view {hello.cpu_ms:.2f} ms CPU/request, {hello.rps:.0f} rps")
     page_line("anonymous article, 200 comments", page, twenty, "anchor 20 comments")
-    page_line("moderation queue, first page", queue, twenty, "anchor 20 comments")
+    if queue is not None:
+        page_line("moderation queue, first page", queue, twenty, "anchor 20 comments")
     page_line("anonymous article vs no-query view", page, hello, "anchor no query  ")
     for rate, figure, anchor_figure in pipelines:
         failed = f", {figure.failures} failed or undecided" if figure.failures else ""

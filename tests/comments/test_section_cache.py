@@ -8,12 +8,14 @@ served from the cache until a service's change lands.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from unittest import mock
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from articles.models import Article
@@ -137,7 +139,7 @@ def test_it_answers_304_while_nothing_changed_and_200_after(
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     article, shown, ann = story
-    first = client.get(article.get_absolute_url())  # sets the CSRF cookie its tag includes
+    first = client.get(article.get_absolute_url())
     tag = first.headers["ETag"]
     assert (
         "no-cache" in first.headers["Cache-Control"] and "private" in first.headers["Cache-Control"]
@@ -149,9 +151,10 @@ def test_it_answers_304_while_nothing_changed_and_200_after(
     changed = client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=tag)
     assert changed.status_code == 200 and changed.headers["ETag"] != tag
     assert "New words" in changed.content.decode()
-    # A new CSRF cookie needs a page carrying a token for it.
+    # A signed-out page carries no CSRF token (base.html): a CSRF cookie changes nothing.
+    fresh = changed.headers["ETag"]
     client.cookies["csrftoken"] = "x" * 32
-    assert client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=tag).status_code == 200
+    assert client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=fresh).status_code == 304
 
 
 def test_a_signed_in_reader_never_gets_another_readers_page(
@@ -194,6 +197,17 @@ def test_readers_arriving_while_another_renders_get_the_copy_it_replaces(
         assert "First words" in page(client, article)
     # Its render done (the lock gone), the next reader renders the change.
     assert "New words" in page(client, article)
+
+
+def test_comments_closing_by_the_clock_render_it_afresh(client: Client) -> None:
+    # Nothing is written when comments close by themselves: the copy is keyed on the closing.
+    article = make_article(
+        published_at=timezone.now() - timedelta(days=1, minutes=-1), close_comments_after_days=1
+    )
+    assert "Sign in</a>" in page(client, article)
+    later = article.published_at + timedelta(days=1, seconds=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert "Comments on this article closed on" in page(client, article)
 
 
 def test_a_new_display_name_or_a_deleted_account_renders_it_afresh(
