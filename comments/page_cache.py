@@ -54,6 +54,10 @@ KEEP = "newsroom.page_cache.keep"
 # to read its versions in the same MGET); past that it forgets them all and relearns.
 KNOWN_ARTICLES_MAX = 10_000
 _known_articles: dict[str, int] = {}
+# How many pages each process keeps a copy of (at about 100 KB each), checked against the
+# versions in the cache at every request; past that it forgets them all.
+IN_PROCESS_MAX = 32
+_in_process: dict[str, dict[str, Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -119,31 +123,52 @@ def cached_answer(
     article_id = _known_articles.get(environ["PATH_INFO"])
     if article_id is None:
         return None  # this process has not seen the article yet: Django looks it up
-    keys = [key, *live.section_version_keys(article_id)]
+    versions = live.section_version_keys(article_id)
+    # The copy this process last served, if any: then only the two versions cross the wire,
+    # not the whole page (as long again as the rest of the answer, in CPU).
+    entry = _in_process.get(key)
     try:
-        found = cache.get_many(keys)
+        found = cache.get_many(versions if entry is not None else [key, *versions])
+        if entry is not None and not _valid(entry, article_id, found, versions):
+            found = cache.get_many([key, *versions])
+            entry = None
     except Exception:
         return None  # Django answers, and logs it
-    entry, version, reactions = (found.get(k) for k in keys)
-    if entry is None or version is None or reactions is None:
-        return None
-    now = time.time()
-    if (
-        entry["article_id"] != article_id
-        or entry["version"] != int(version)
-        or now >= entry["valid_until"]
-        or (
-            entry["reactions"] != int(reactions)
-            and now - entry["at"] >= settings.COMMENT_SECTION_REACTION_SECONDS
-        )
-    ):
-        return None
+    if entry is None:
+        entry = found.get(key)
+        if entry is None or not _valid(entry, article_id, found, versions):
+            return None
+        _keep_in_process(key, entry)
     headers: list[tuple[str, str]] = entry["headers"]
     if _not_modified(environ.get("HTTP_IF_NONE_MATCH"), entry["etag"]):
         # What Django's 304 carries: the same headers, without a type and with no length.
         unchanged = [(k, v) for k, v in headers if k not in ("Content-Type", "Content-Length")]
         return "304 Not Modified", [*unchanged, ("Content-Length", "0")], b""
     return "200 OK", headers, entry["body"]
+
+
+def _valid(entry: dict[str, Any], article_id: int, found: dict[str, Any], keys: list[str]) -> bool:
+    """Whether the kept page is still what Django would answer: rendered at the article's
+    current version, its reaction counts within their grain, before its own expiry."""
+    version, reactions = (found.get(k) for k in keys)
+    if version is None or reactions is None:
+        return False
+    now = time.time()
+    return (
+        entry["article_id"] == article_id
+        and entry["version"] == int(version)
+        and now < entry["valid_until"]
+        and (
+            entry["reactions"] == int(reactions)
+            or now - entry["at"] < settings.COMMENT_SECTION_REACTION_SECONDS
+        )
+    )
+
+
+def _keep_in_process(key: str, entry: dict[str, Any]) -> None:
+    if len(_in_process) >= IN_PROCESS_MAX:
+        _in_process.clear()
+    _in_process[key] = entry
 
 
 def _not_modified(if_none_match: str | None, etag: str) -> bool:
@@ -167,6 +192,7 @@ def keep(environ: dict[str, Any], key: str, headers: list[tuple[str, str]], body
     if len(_known_articles) >= KNOWN_ARTICLES_MAX:
         _known_articles.clear()
     _known_articles[environ["PATH_INFO"]] = vouched.article_id
+    _keep_in_process(key, entry)
 
 
 def answer_pages_early(app: live.WSGIApp) -> live.WSGIApp:

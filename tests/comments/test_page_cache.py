@@ -90,12 +90,14 @@ def served() -> Iterator[Served]:
     for signal in (request_started, request_finished):
         signal.disconnect(close_old_connections)
     page_cache._known_articles.clear()
+    page_cache._in_process.clear()
     try:
         yield Served()
     finally:
         for signal in (request_started, request_finished):
             signal.connect(close_old_connections)
         page_cache._known_articles.clear()
+        page_cache._in_process.clear()
 
 
 @pytest.fixture
@@ -158,6 +160,25 @@ def test_a_signed_out_page_is_answered_before_django_as_django_answered_it(
     # An old ETag gets the page, before Django too.
     assert served.get(path, HTTP_IF_NONE_MATCH='"old"')[0] == "200 OK"
     assert served.django == 1
+
+
+def test_a_page_kept_by_one_process_serves_the_others(
+    served: Served,
+    story: tuple[Article, Comment, Any],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    article, shown, ann = story
+    path = article.get_absolute_url()
+    served.get(path)
+    kept = dict(page_cache._in_process)
+    page_cache._in_process.clear()  # another process: only the cache's copy
+    with django_capture_on_commit_callbacks(execute=True):
+        CHANGES["edit"](shown, ann, None)
+    assert "New words" in served.get(path)[2] and served.django == 2  # it keeps the new page
+    # Back in the first process, its own copy is of an old version: the cache's is served.
+    page_cache._in_process.update(kept)
+    change_behind_its_back(shown)
+    assert "New words" in served.get(path)[2] and served.django == 2
 
 
 def test_a_csrf_or_order_cookie_gets_the_kept_page_for_its_order(
@@ -387,6 +408,7 @@ def test_the_kept_page_goes_through_redis(
     try:
         first = served.get(path)
         change_behind_its_back(shown)
+        page_cache._in_process.clear()  # as another process, which has no copy of its own
         assert served.get(path) == first and served.django == 1
     finally:
         server = redis.Redis.from_url(url)
