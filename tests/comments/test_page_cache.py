@@ -29,7 +29,13 @@ from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 from articles.models import Article
 from comments import page_cache
 from comments.models import Comment
-from comments.services import approve_comment, toggle_reaction
+from comments.services import (
+    approve_comment,
+    edit_comment,
+    feature_comment,
+    toggle_reaction,
+    unfeature_comment,
+)
 from moderation.services import update_article_settings
 from tests.comments.test_section_cache import CHANGES
 from tests.conftest import require_service
@@ -287,6 +293,39 @@ def test_a_publish_reaches_the_next_reader(
         approve_comment(comment=held, moderator=make_moderator())
     html = served.get(article.get_absolute_url())[2]
     assert "2 comments</h3>" in html and f'id="comment-{held.pk}"' in html
+
+
+def test_unfeaturing_reaches_the_next_reader(
+    served: Served,
+    story: tuple[Article, Comment, Any],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    article, shown, _ = story
+    moderator = make_moderator()
+    with django_capture_on_commit_callbacks(execute=True):
+        feature_comment(comment=shown, moderator=moderator)
+    assert 'id="featured-comments"' in served.get(article.get_absolute_url())[2]
+    with django_capture_on_commit_callbacks(execute=True):
+        unfeature_comment(comment=shown, moderator=moderator)
+    assert 'id="featured-comments"' not in served.get(article.get_absolute_url())[2]
+
+
+def test_a_page_kept_with_the_copy_another_render_replaces_is_not_served_after(
+    served: Served,
+    story: tuple[Article, Comment, Any],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    article, shown, ann = story
+    path = article.get_absolute_url()
+    served.get(path)
+    with django_capture_on_commit_callbacks(execute=True):
+        edit_comment(comment=shown, author=ann, body="New words")
+    # Another process holds the section's render lock: Django answers with the old copy, and
+    # keeps that page under the old copy's version...
+    with mock.patch.object(cache, "add", return_value=False):
+        assert "First words" in served.get(path)[2]
+    # ...which the next reader is not given: Django renders the change.
+    assert "New words" in served.get(path)[2] and served.django == 3
 
 
 def test_a_new_display_name_or_a_deleted_account_reaches_the_next_reader(
