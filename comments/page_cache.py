@@ -4,10 +4,11 @@ Every signed-out reader of an article gets the same page: the story, the comment
 comments.reading keeps in the cache, and no CSRF token (base.html gives one to signed-in
 readers only: nothing on a signed-out page posts). So the page Django answered one of them is
 kept, body and headers exactly as Django's middleware finished them, and the next signed-out
-reader's GET is answered from it by the WSGI wrapper (newsroom/wsgi.py): one MGET of the page
-and the article's two versions, no middleware, no query, no template. A page is most of what a
-breaking story's readers ask for, and through Django even its cached copy cost several times
-the cache read (scripts/bench_load.py measures both).
+reader's GET is answered from it by the WSGI wrapper (newsroom/wsgi.py): one MGET of the
+article's two versions (and of the page itself, when this process holds no valid copy of it),
+no middleware, no query, no template. A page is most of what a breaking story's readers ask
+for, and through Django even with its section cached it cost several times the cache read
+(scripts/bench_load.py measures both).
 
 A kept page is served while it is exactly as valid as the comment section inside it: the
 article's version it was rendered at is still the article's (every change readers see bumps it
